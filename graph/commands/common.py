@@ -1,0 +1,77 @@
+"""Lookups every command needs: rows to change, owners to assign, idempotent replays."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from graph.models import IdempotencyKey, Principal, Record
+from graph.rules.access import Scope
+from graph.rules.errors import DomainError, ErrorCode, not_found
+
+R = TypeVar("R", bound=Record)
+
+
+def secured_type(record_type: str) -> str:
+    return record_type.lower()
+
+
+async def record_for(
+    session: AsyncSession, scope: Scope, cls: type[R], record_id: uuid.UUID, action: str,
+    field: tuple[str, ...] = ("input", "id"),
+) -> R:
+    """The row locked for change, after checking the viewer may `action` it."""
+    row = await session.get(cls, record_id, with_for_update=True)
+    label = cls.__name__.lower()
+    if row is None:
+        raise not_found(label, field)
+    scope.require(action, secured_type(row.type), row, label)
+    return row
+
+
+async def any_record(session: AsyncSession, scope: Scope, record_id: uuid.UUID, field: tuple[str, ...]) -> Record:
+    """A record of any type the viewer may read, else NOT_FOUND (no existence hint)."""
+    row = await session.get(Record, record_id)
+    if row is None or not scope.can("read", secured_type(row.type), row):
+        raise not_found("record", field)
+    return row
+
+
+async def owner_for(
+    session: AsyncSession, scope: Scope, owner_id: uuid.UUID | None, secured: str, action: str,
+    field: tuple[str, ...] = ("input", "ownerId"),
+) -> Principal:
+    """The principal to own a new or reassigned row; the viewer must be allowed to give it."""
+    principal = await session.get(Principal, owner_id or scope.user_id)
+    if principal is None:
+        raise not_found("owner", field)
+    if not principal.is_active:
+        raise DomainError(ErrorCode.DEACTIVATED, f"{principal.name} is deactivated and cannot own records", field)
+    if not scope.can_own(action, secured, principal.id, principal.business_unit_id):
+        raise DomainError(ErrorCode.FORBIDDEN, f"you may not give {secured} records to {principal.name}", field)
+    return principal
+
+
+async def replayed(session: AsyncSession, actor_id: uuid.UUID, operation: str, client_mutation_id: str | None) -> uuid.UUID | None:
+    """R-API-2: the id created by an earlier call with the same clientMutationId, if any."""
+    if not client_mutation_id:
+        return None
+    return await session.scalar(
+        select(IdempotencyKey.result_id).where(
+            IdempotencyKey.actor_id == actor_id,
+            IdempotencyKey.operation == operation,
+            IdempotencyKey.client_mutation_id == client_mutation_id,
+        )
+    )
+
+
+def remember(session: AsyncSession, actor_id: uuid.UUID, operation: str, client_mutation_id: str | None, result_id: uuid.UUID, now: datetime) -> None:
+    if client_mutation_id:
+        session.add(IdempotencyKey(
+            actor_id=actor_id, operation=operation, client_mutation_id=client_mutation_id,
+            result_id=result_id, created_on=now,
+        ))

@@ -1,0 +1,200 @@
+"""Keeping `timeline_entries` and `timeline_counts` true as entries and records change.
+
+One mechanism for every change: given the entries touched, compute where each should show
+(`rollup.timeline_targets`), compare with the rows that exist, write the difference, move
+the counts by the same difference, and publish one `TimelineChanged` per entry.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from graph.commands.outbox import publish
+from graph.events import TimelineChanged
+from graph.models import Activity, ActivityParty, Note, Record, TimelineCount, TimelineEntry
+from graph.rules.rollup import PARTY_TIMELINE_TYPES, timeline_targets
+
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class EntryFacts:
+    """What the index copies from an activity or note."""
+
+    entry_id: uuid.UUID
+    activity_id: uuid.UUID | None
+    note_id: uuid.UUID | None
+    entry_type: str
+    state: str
+    owner_id: uuid.UUID
+    unit_id: uuid.UUID
+    sort_key: datetime
+    regarding_id: uuid.UUID | None
+    party_ids: tuple[uuid.UUID, ...]
+
+    def row(self, record_id: uuid.UUID, relation: str) -> dict[str, object]:
+        return {
+            "record_id": record_id, "entry_id": self.entry_id, "activity_id": self.activity_id,
+            "note_id": self.note_id, "entry_type": self.entry_type, "state": self.state,
+            "owner_id": self.owner_id, "owning_business_unit_id": self.unit_id,
+            "relation": relation, "sort_key": self.sort_key,
+        }
+
+
+CountKey = tuple[uuid.UUID, str, str, str, uuid.UUID, uuid.UUID]
+
+
+def _count_key(row: dict[str, object]) -> CountKey:
+    return (row["record_id"], row["relation"], row["entry_type"], row["state"],  # type: ignore[return-value]
+            row["owner_id"], row["owning_business_unit_id"])
+
+
+async def sync(
+    session: AsyncSession, entry_ids: Iterable[uuid.UUID], now: datetime, actor_id: uuid.UUID | None,
+) -> None:
+    """Bring the index in line with the current rows of these activities and notes."""
+    ids = list(dict.fromkeys(entry_ids))
+    for start in range(0, len(ids), BATCH):
+        await _sync_batch(session, ids[start:start + BATCH], now, actor_id)
+
+
+async def record_moved(session: AsyncSession, record_id: uuid.UUID, now: datetime, actor_id: uuid.UUID | None) -> None:
+    """A record's roll-up parent changed: everything on its timeline follows it."""
+    entry_ids = (await session.scalars(
+        select(TimelineEntry.entry_id).where(TimelineEntry.record_id == record_id)
+    )).all()
+    await sync(session, entry_ids, now, actor_id)
+
+
+async def _sync_batch(session: AsyncSession, ids: Sequence[uuid.UUID], now: datetime, actor_id: uuid.UUID | None) -> None:
+    facts = await _facts(session, ids)
+    parent_of = await _parents(session, facts.values())
+    old_rows = [
+        dict(r._mapping) for r in await session.execute(
+            select(TimelineEntry.id, TimelineEntry.record_id, TimelineEntry.entry_id,
+                   TimelineEntry.entry_type, TimelineEntry.state, TimelineEntry.owner_id,
+                   TimelineEntry.owning_business_unit_id, TimelineEntry.relation,
+                   TimelineEntry.sort_key, TimelineEntry.activity_id, TimelineEntry.note_id)
+            .where(TimelineEntry.entry_id.in_(ids))
+        )
+    ]
+    old_by_entry: dict[uuid.UUID, list[dict[str, object]]] = {}
+    for row in old_rows:
+        old_by_entry.setdefault(row["entry_id"], []).append(row)  # type: ignore[arg-type]
+
+    to_delete: list[int] = []
+    to_insert: list[dict[str, object]] = []
+    deltas: Counter[CountKey] = Counter()
+    events: list[TimelineChanged] = []
+    for entry_id in ids:
+        fact = facts.get(entry_id)
+        wanted = (
+            {rid: fact.row(rid, rel) for rid, rel in
+             timeline_targets(fact.regarding_id, fact.party_ids, parent_of).items()}
+            if fact else {}
+        )
+        existing = {row["record_id"]: row for row in old_by_entry.get(entry_id, [])}
+        for record_id, row in existing.items():
+            new = wanted.get(record_id)  # type: ignore[call-overload]
+            if new is None or any(new[k] != row[k] for k in new):
+                to_delete.append(row["id"])  # type: ignore[arg-type]
+                deltas[_count_key(row)] -= 1
+                if new is not None:
+                    to_insert.append(new)
+                    deltas[_count_key(new)] += 1
+        for record_id, row in wanted.items():
+            if record_id not in existing:
+                to_insert.append(row)
+                deltas[_count_key(row)] += 1
+        added = tuple(r for r in wanted if r not in existing)
+        removed = tuple(r for r in existing if r not in wanted)  # type: ignore[misc]
+        change = "ADDED" if not existing else "REMOVED" if not wanted else "CHANGED"
+        entry_type = fact.entry_type if fact else str(next(iter(existing.values()))["entry_type"]) if existing else "UNKNOWN"
+        events.append(TimelineChanged(entry_id, entry_type, change, tuple(wanted), removed, added))
+
+    if to_delete:
+        await session.execute(delete(TimelineEntry).where(TimelineEntry.id.in_(to_delete)))
+    if to_insert:
+        await session.execute(insert(TimelineEntry), to_insert)
+    await _apply_counts(session, deltas)
+    await publish(session, events, actor_id, now)
+
+
+async def _facts(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, EntryFacts]:
+    activities = {a.id: a for a in await session.scalars(select(Activity).where(Activity.id.in_(ids)))}
+    notes = list(await session.scalars(select(Note).where(Note.id.in_(ids))))
+    # A note on an activity shows wherever that activity shows (R-NOTE-1).
+    host_ids = [n.activity_id for n in notes if n.activity_id and n.activity_id not in activities]
+    if host_ids:
+        for a in await session.scalars(select(Activity).where(Activity.id.in_(host_ids))):
+            activities[a.id] = a
+    party_rows = await session.execute(
+        select(ActivityParty.activity_id, ActivityParty.party_id)
+        .where(ActivityParty.activity_id.in_(list(activities)),
+               ActivityParty.party_type.in_(sorted(PARTY_TIMELINE_TYPES)))
+    ) if activities else []
+    parties: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for activity_id, party_id in party_rows:
+        parties.setdefault(activity_id, []).append(party_id)
+
+    facts: dict[uuid.UUID, EntryFacts] = {}
+    wanted = set(ids)
+    for a in activities.values():
+        if a.id in wanted:
+            facts[a.id] = EntryFacts(a.id, a.id, None, a.type, a.state, a.owner_id,
+                                     a.owning_business_unit_id, a.created_on, a.regarding_id,
+                                     tuple(parties.get(a.id, ())))
+    for n in notes:
+        host = activities.get(n.activity_id) if n.activity_id else None
+        regarding = host.regarding_id if host else n.record_id
+        party_ids = tuple(parties.get(host.id, ())) if host else ()
+        facts[n.id] = EntryFacts(n.id, None, n.id, "NOTE", "ACTIVE", n.owner_id,
+                                 n.owning_business_unit_id, n.created_on, regarding, party_ids)
+    return facts
+
+
+async def _parents(session: AsyncSession, facts: Iterable[EntryFacts]) -> dict[uuid.UUID, uuid.UUID | None]:
+    """Roll-up parents of every record the entries name, walked up to the top."""
+    parent_of: dict[uuid.UUID, uuid.UUID | None] = {}
+    frontier = {r for f in facts for r in (f.regarding_id, *f.party_ids) if r is not None}
+    for _ in range(8):
+        frontier -= parent_of.keys()
+        if not frontier:
+            break
+        rows = await session.execute(
+            select(Record.id, Record.account_id, Record.customer_id).where(Record.id.in_(frontier))
+        )
+        found = set()
+        for record_id, account_id, customer_id in rows:
+            parent_of[record_id] = account_id or customer_id
+            found.add(record_id)
+        for missing in frontier - found:
+            parent_of[missing] = None
+        frontier = {p for p in parent_of.values() if p is not None}
+    return parent_of
+
+
+async def _apply_counts(session: AsyncSession, deltas: Counter[CountKey]) -> None:
+    rows = [
+        {"record_id": k[0], "relation": k[1], "entry_type": k[2], "state": k[3],
+         "owner_id": k[4], "owning_business_unit_id": k[5], "count": n}
+        for k, n in deltas.items() if n != 0
+    ]
+    if not rows:
+        return
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(TimelineCount)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[c.name for c in TimelineCount.__table__.primary_key.columns],
+        set_={"count": TimelineCount.count + stmt.excluded.count},
+    )
+    await session.execute(stmt, rows)

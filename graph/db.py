@@ -1,0 +1,107 @@
+"""Engines and sessions.
+
+Two engines on one database: `reader` for short read sessions (one per loader batch or
+root field: Strawberry resolves siblings concurrently, so sessions are never shared) and
+`writer` for units of work. On SQLite the writer starts with BEGIN IMMEDIATE: a deferred
+transaction that later upgrades to a write fails at once with SQLITE_BUSY and ignores
+the busy timeout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=10000",
+    "PRAGMA synchronous=NORMAL",
+)
+
+
+def async_url(url: str) -> str:
+    """Accept the plain URLs people type and pick the async driver."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url.split(":///", 1)[1]
+    return url
+
+
+def _sqlite_engine(url: str, begin: str, **kw: Any) -> AsyncEngine:
+    engine = create_async_engine(url, **kw)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let us, not the driver, say BEGIN, so writes can say BEGIN IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+@dataclass
+class Database:
+    url: str
+    reader: AsyncEngine
+    writer: AsyncEngine
+
+    def __post_init__(self) -> None:
+        self._read_sessions = async_sessionmaker(self.reader, expire_on_commit=False, autoflush=False)
+        self._write_sessions = async_sessionmaker(self.writer, expire_on_commit=False, autoflush=False)
+
+    @classmethod
+    def connect(cls, url: str, *, schema: str | None = None, pool_size: int = 10) -> Database:
+        url = async_url(url)
+        if make_url(url).get_backend_name() == "sqlite":
+            writer = _sqlite_engine(url, "BEGIN IMMEDIATE", poolclass=NullPool)
+            reader = _sqlite_engine(url, "BEGIN")
+            return cls(url, reader, writer)
+        connect_args: dict[str, Any] = {}
+        if schema:
+            connect_args["server_settings"] = {"search_path": schema}
+        engine = create_async_engine(
+            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+            connect_args=connect_args,
+        )
+        return cls(url, engine, engine)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.writer.dialect.name == "sqlite"
+
+    @property
+    def engines(self) -> tuple[AsyncEngine, ...]:
+        return (self.writer,) if self.reader is self.writer else (self.writer, self.reader)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A short read-only session; its transaction ends when the block does."""
+        async with self._read_sessions() as session:
+            yield session
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
+        """One write transaction: committed if the block returns, rolled back if it raises."""
+        async with self._write_sessions() as session:
+            async with session.begin():
+                yield session
+
+    async def dispose(self) -> None:
+        for engine in self.engines:
+            await engine.dispose()

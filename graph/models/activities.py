@@ -1,0 +1,75 @@
+"""Activities (SPEC §3): one table for the five types, plus their parties.
+
+One table keeps "my activities" and timeline pages to a single indexed scan; the
+type-specific columns are few and nullable.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from graph.models.base import Base, Stamped, new_id
+
+
+class Activity(Stamped, Base):
+    __tablename__ = "activities"
+    __table_args__ = (
+        Index(None, "owner_id", "state", "due"),
+        Index(None, "regarding_id"),
+        Index(None, "owning_business_unit_id"),
+        UniqueConstraint("message_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    type: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(400))
+    description: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20))
+    status_reason: Mapped[str | None] = mapped_column(String(40))
+    priority: Mapped[str] = mapped_column(String(10), default="NORMAL")
+    due: Mapped[datetime | None]
+    scheduled_start: Mapped[datetime | None]
+    scheduled_end: Mapped[datetime | None]
+    actual_end: Mapped[datetime | None]
+    regarding_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("records.id"))
+    regarding_type: Mapped[str | None] = mapped_column(String(20))
+    owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("principals.id"))
+    owning_business_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("business_units.id"))
+    created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("principals.id"))
+    modified_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("principals.id"))
+    # Phone calls and text messages.
+    phone_number: Mapped[str | None] = mapped_column(String(50))
+    direction: Mapped[str | None] = mapped_column(String(10))
+    # Emails.
+    body_html: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(400))
+    in_reply_to: Mapped[str | None] = mapped_column(String(400))
+    categories: Mapped[list[str] | None] = mapped_column()
+    send_at: Mapped[datetime | None]
+    # Appointments.
+    location: Mapped[str | None] = mapped_column(String(400))
+    online_meeting_url: Mapped[str | None] = mapped_column(String(1000))
+    # Counted on their owner (R-ATT-1), so a page shows counts without another query.
+    attachment_count: Mapped[int] = mapped_column(default=0)
+    note_count: Mapped[int] = mapped_column(default=0)
+    # A copy of the parties, written with them, so a page needs no extra statement.
+    party_list: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
+
+
+class ActivityParty(Base):
+    """A typed participant (R-ACT-4): a user, contact, lead, account, or a bare address."""
+
+    __tablename__ = "activity_parties"
+    __table_args__ = (Index(None, "party_id"), Index(None, "activity_id"))
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    activity_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(30))
+    party_type: Mapped[str | None] = mapped_column(String(20))
+    party_id: Mapped[uuid.UUID | None]
+    address: Mapped[str | None] = mapped_column(String(320))

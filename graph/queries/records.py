@@ -1,0 +1,105 @@
+"""Reading records: viewer-scoped lists, lookups and quick find (SPEC §2, §9)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from graph.models import RECORD_CLASSES, Record
+from graph.queries.keyset import SortKey
+from graph.rules.access import Scope
+
+ORDER_COLUMNS = {
+    "NAME": Record.name,
+    "CREATED_ON": Record.created_on,
+    "MODIFIED_ON": Record.modified_on,
+}
+INACTIVE_STATES = ("INACTIVE",)
+
+
+@dataclass(frozen=True)
+class RecordFilter:
+    text: str | None = None
+    owner_ids: Sequence[uuid.UUID] | None = None
+    account_id: uuid.UUID | None = None
+    email: str | None = None
+    industry: str | None = None
+    city: str | None = None
+    states: Sequence[str] | None = None
+    include_inactive: bool = False
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def readable(scope: Scope, record_type: str) -> ColumnElement[bool]:
+    return and_(
+        Record.type == record_type,
+        scope.read_filter(record_type.lower(), Record.owner_id, Record.owning_business_unit_id),
+    )
+
+
+def readable_any(scope: Scope, types: Sequence[str] = tuple(RECORD_CLASSES)) -> ColumnElement[bool]:
+    parts = [readable(scope, t) for t in types if scope.depth(t.lower(), "read")]
+    return or_(*parts) if parts else false()
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def list_query(scope: Scope, record_type: str, flt: RecordFilter) -> Select[tuple[Record]]:
+    cls = RECORD_CLASSES[record_type]
+    conditions: list[ColumnElement[bool]] = [readable(scope, record_type)]
+    if flt.states:
+        conditions.append(Record.state.in_(list(flt.states)))
+    elif not flt.include_inactive:
+        conditions.append(Record.state.not_in(INACTIVE_STATES))
+    if flt.text:
+        pattern = _like(flt.text.strip())
+        conditions.append(or_(Record.name.ilike(pattern, escape="\\"), Record.email.ilike(pattern, escape="\\")))
+    if flt.owner_ids:
+        conditions.append(Record.owner_id.in_(list(flt.owner_ids)))
+    if flt.account_id:
+        conditions.append(Record.account_id == flt.account_id)
+    if flt.email:
+        conditions.append(func.lower(Record.email) == flt.email.strip().lower())
+    if flt.industry:
+        conditions.append(Record.industry == flt.industry)  # type: ignore[attr-defined]
+    if flt.city:
+        conditions.append(func.lower(Record.city) == flt.city.strip().lower())
+    return select(cls).where(*conditions)
+
+
+def sort_keys(order_by: Sequence[tuple[str, bool]]) -> list[SortKey]:
+    keys = [SortKey(name, ORDER_COLUMNS[name], desc) for name, desc in order_by]
+    if not keys:
+        keys = [SortKey("NAME", Record.name)]
+    return [*keys, SortKey("ID", Record.id, keys[-1].descending)]
+
+
+async def quick_find(session: AsyncSession, scope: Scope, text: str, limit: int) -> list[Record]:
+    """R-REC-4: names, emails and phone numbers of every type the viewer may read."""
+    pattern = _like(text.strip())
+    digits = "".join(ch for ch in text if ch.isdigit())
+    matches = [Record.name.ilike(pattern, escape="\\"), Record.email.ilike(pattern, escape="\\")]
+    if len(digits) >= 3:
+        phone = _like(digits)
+        for column in (Record.phone, Record.mobile_phone):
+            stripped = func.replace(func.replace(func.replace(func.replace(column, " ", ""), "-", ""), "(", ""), ")", "")
+            matches.append(stripped.like(phone, escape="\\"))
+    rows = await session.scalars(
+        select(Record)
+        .where(readable_any(scope), Record.state.not_in(INACTIVE_STATES), or_(*matches))
+        .order_by(Record.name, Record.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def records_by_id(session: AsyncSession, scope: Scope, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Record]:
+    rows = await session.scalars(select(Record).where(Record.id.in_(list(ids)), readable_any(scope)))
+    return {r.id: r for r in rows}

@@ -1,0 +1,57 @@
+"""Which timelines show an entry (R-TL-2): one pure function, used on every write.
+
+Reads never compute roll-up; writers call this and store the answer in
+`timeline_entries` (DESIGN §4). Relation DIRECT means the entry is about the record or
+names it as a party (what `rollup: NONE` shows); RELATED means it rolled up.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+
+DIRECT = "DIRECT"
+RELATED = "RELATED"
+
+# Record types whose timelines show an activity that names them as a party.
+PARTY_TIMELINE_TYPES = frozenset({"CONTACT", "LEAD", "ACCOUNT"})
+MAX_CHAIN = 8
+
+
+def ancestors(record_id: uuid.UUID, parent_of: Mapping[uuid.UUID, uuid.UUID | None]) -> list[uuid.UUID]:
+    """The roll-up parents of a record, nearest first: contact → account; case → customer → …"""
+    chain: list[uuid.UUID] = []
+    current = parent_of.get(record_id)
+    while current is not None and current not in chain and current != record_id and len(chain) < MAX_CHAIN:
+        chain.append(current)
+        current = parent_of.get(current)
+    return chain
+
+
+def timeline_targets(
+    regarding_id: uuid.UUID | None,
+    party_record_ids: Iterable[uuid.UUID],
+    parent_of: Mapping[uuid.UUID, uuid.UUID | None],
+) -> dict[uuid.UUID, str]:
+    """Every record whose timeline shows the entry, with the relation to each.
+
+    - the regarding record (DIRECT) and its roll-up parents (RELATED);
+    - each party record (DIRECT) and, for a contact, its account (RELATED).
+    A record reached both ways keeps DIRECT.
+    """
+    targets: dict[uuid.UUID, str] = {}
+
+    def add(record_id: uuid.UUID, relation: str) -> None:
+        if targets.get(record_id) != DIRECT:
+            targets[record_id] = relation
+
+    if regarding_id is not None:
+        add(regarding_id, DIRECT)
+        for parent in ancestors(regarding_id, parent_of):
+            add(parent, RELATED)
+    for party_id in party_record_ids:
+        add(party_id, DIRECT)
+        parent = parent_of.get(party_id)
+        if parent is not None:
+            add(parent, RELATED)
+    return targets

@@ -1,0 +1,23 @@
+"""The set of loaders one request gets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from graph.db import Database
+from graph.rules.access import Scope
+from resolvers.loaders.principal_by_id import PrincipalByIdLoader
+from resolvers.loaders.record_by_id import RecordByIdLoader
+
+
+@dataclass
+class Loaders:
+    principal_by_id: PrincipalByIdLoader
+    record_by_id: RecordByIdLoader
+
+    @classmethod
+    def for_viewer(cls, db: Database, scope: Scope) -> Loaders:
+        return cls(
+            principal_by_id=PrincipalByIdLoader(db),
+            record_by_id=RecordByIdLoader(db, scope),
+        )

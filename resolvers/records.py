@@ -1,0 +1,186 @@
+"""Root operations for accounts and contacts: arguments in, graph calls, schema objects out."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from graph.commands import records as commands
+from graph.queries import records as queries
+from graph.queries.paging import count, fetch_page, position
+from graph.rules.access import Scope
+from resolvers.context import Info
+from resolvers.ids import decode_id, decode_ids
+from resolvers.inputs import decode_optional, given
+from resolvers.mutation_runner import run_mutation
+from resolvers.pagination import encode_cursor, page_request
+from resolvers.selection import node_selection
+from schema.inputs import records as inputs
+from schema.payloads import records as payloads
+from schema.types.connection import Connection, Edge, PageInfo
+from schema.types.records import Account, Contact, record_node
+
+PRINCIPAL_FIELDS = ("owner", "createdBy", "modifiedBy")
+PRINCIPAL_IDS = {"owner": "owner_id", "createdBy": "created_by_id", "modifiedBy": "modified_by_id"}
+RECORD_LINKS = {"account": "account_id", "parentAccount": "parent_account_id", "primaryContact": "primary_contact_id"}
+
+
+async def prefetch_related(info: Info, rows: list[Any], selected: dict[str, Any]) -> None:
+    """One batch per kind of related row the query asked for (DESIGN §2, step 4)."""
+    loaders = info.context.loaders
+    principal_ids = {getattr(r, PRINCIPAL_IDS[f]) for f in PRINCIPAL_FIELDS if f in selected for r in rows}
+    record_ids = {getattr(r, col, None) for f, col in RECORD_LINKS.items() if f in selected for r in rows}
+    waits = []
+    if principal_ids:
+        waits.append(loaders.principal_by_id.load_many(list(principal_ids)))
+    record_ids.discard(None)
+    if record_ids:
+        waits.append(loaders.record_by_id.load_many(list(record_ids)))
+    if waits:
+        await asyncio.gather(*waits)
+
+
+async def _record_page(info: Info, record_type: str, flt: queries.RecordFilter, order_by: Any,
+                       first: int | None, after: str | None, last: int | None, before: str | None) -> Connection[Any]:
+    scope = info.context.scope
+    keys = queries.sort_keys([(o.field.value, o.direction.value == "DESC") for o in order_by or []])
+    request = page_request(keys, first, after, last, before)
+    query = queries.list_query(scope, record_type, flt)
+    db = info.context.db
+    async with db.read() as session:
+        page = await fetch_page(session, query, keys, request)
+    await prefetch_related(info, page.rows, node_selection(info))
+    edges = [Edge(cursor=encode_cursor(keys, position(r, keys)), node=record_node(r)) for r in page.rows]
+
+    async def total() -> int:
+        async with db.read() as session:
+            return await count(session, query)
+
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next, has_previous_page=page.has_previous,
+            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
+        ),
+        counter=total,
+    )
+
+
+def _owner_ids(ids: list[str] | None) -> list[Any] | None:
+    return decode_ids(ids, {"User", "Team"}, ("filter", "ownerIds")) if ids else None
+
+
+async def accounts(info: Info, filter: inputs.AccountFilter | None = None, order_by: list[inputs.RecordOrder] | None = None,
+                   first: int | None = None, after: str | None = None, last: int | None = None,
+                   before: str | None = None, include_inactive: bool = False) -> Connection[Account]:
+    f = filter or inputs.AccountFilter()
+    flt = queries.RecordFilter(text=f.text, owner_ids=_owner_ids(f.owner_ids), industry=f.industry,
+                               city=f.city, include_inactive=include_inactive)
+    return await _record_page(info, "ACCOUNT", flt, order_by, first, after, last, before)
+
+
+async def contacts(info: Info, filter: inputs.ContactFilter | None = None, order_by: list[inputs.RecordOrder] | None = None,
+                   first: int | None = None, after: str | None = None, last: int | None = None,
+                   before: str | None = None, include_inactive: bool = False) -> Connection[Contact]:
+    f = filter or inputs.ContactFilter()
+    flt = queries.RecordFilter(
+        text=f.text, owner_ids=_owner_ids(f.owner_ids), email=f.email, city=f.city,
+        account_id=decode_optional(f.account_id, {"Account"}, ("filter", "accountId")),
+        include_inactive=include_inactive,
+    )
+    return await _record_page(info, "CONTACT", flt, order_by, first, after, last, before)
+
+
+async def quick_find(info: Info, text: str, first: int = 20) -> list[Any]:
+    if len(text.strip()) < 2:
+        return []
+    async with info.context.db.read() as session:
+        rows = await queries.quick_find(session, info.context.scope, text, min(max(first, 1), 100))
+    nodes = [record_node(r) for r in rows]
+    return [n for n in nodes if n is not None]
+
+
+CONTACT_RENAMES = {"business_phone": "phone"}
+LINK_IDS = {"account_id": {"Account"}, "parent_account_id": {"Account"}, "primary_contact_id": {"Contact"}}
+
+
+async def create_account(info: Info, input: inputs.CreateAccountInput) -> payloads.AccountPayload:
+    async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
+        values = given(input, ids=LINK_IDS, skip=("owner_id", "client_mutation_id"))
+        owner = decode_optional(input.owner_id, {"User", "Team"}, ("input", "ownerId"))
+        row = await commands.create_record(session, scope, "ACCOUNT", values, now, owner_id=owner,
+                                           client_mutation_id=input.client_mutation_id)
+        return {"account": record_node(row)}
+    return await run_mutation(info, payloads.AccountPayload, work)
+
+
+async def update_account(info: Info, input: inputs.UpdateAccountInput) -> payloads.AccountPayload:
+    async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
+        record_id = decode_id(input.id, {"Account"}, ("input", "id"))
+        values = given(input, ids=LINK_IDS, skip=("id", "expected_version"))
+        row = await commands.update_record(session, scope, "ACCOUNT", record_id, values, now,
+                                           expected_version=input.expected_version)
+        return {"account": record_node(row)}
+    return await run_mutation(info, payloads.AccountPayload, work)
+
+
+async def create_contact(info: Info, input: inputs.CreateContactInput) -> payloads.ContactPayload:
+    async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
+        values = given(input, CONTACT_RENAMES, ids=LINK_IDS, skip=("owner_id", "client_mutation_id"))
+        owner = decode_optional(input.owner_id, {"User", "Team"}, ("input", "ownerId"))
+        row = await commands.create_record(session, scope, "CONTACT", values, now, owner_id=owner,
+                                           client_mutation_id=input.client_mutation_id)
+        return {"contact": record_node(row)}
+    return await run_mutation(info, payloads.ContactPayload, work)
+
+
+async def update_contact(info: Info, input: inputs.UpdateContactInput) -> payloads.ContactPayload:
+    async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
+        record_id = decode_id(input.id, {"Contact"}, ("input", "id"))
+        values = given(input, CONTACT_RENAMES, ids=LINK_IDS, skip=("id", "expected_version"))
+        row = await commands.update_record(session, scope, "CONTACT", record_id, values, now,
+                                           expected_version=input.expected_version)
+        return {"contact": record_node(row)}
+    return await run_mutation(info, payloads.ContactPayload, work)
+
+
+async def add_contacts_to_account(info: Info, input: inputs.AddContactsToAccountInput) -> payloads.AddContactsToAccountPayload:
+    async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
+        account_id = decode_id(input.account_id, {"Account"}, ("input", "accountId"))
+        contact_ids = decode_ids(input.contact_ids, {"Contact"}, ("input", "contactIds"))
+        account, contacts_ = await commands.add_contacts_to_account(session, scope, account_id, contact_ids, now)
+        return {"account": record_node(account), "contacts": [record_node(c) for c in contacts_]}
+    return await run_mutation(info, payloads.AddContactsToAccountPayload, work)
+
+
+async def change_owner(info: Info, input: inputs.ChangeOwnerInput) -> payloads.RecordPayload:
+    async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
+        record_id = decode_id(input.id, RECORD_TYPE_NAMES, ("input", "id"))
+        owner_id = decode_id(input.owner_id, {"User", "Team"}, ("input", "ownerId"))
+        row = await commands.change_owner(session, scope, record_id, owner_id, now,
+                                          expected_version=input.expected_version)
+        return {"record": record_node(row)}
+    return await run_mutation(info, payloads.RecordPayload, work)
+
+
+RECORD_TYPE_NAMES = {"Account", "Contact", "Lead", "Opportunity", "Case"}
+
+
+async def _set_active(info: Info, input: inputs.RecordStateInput, active: bool) -> payloads.RecordPayload:
+    async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
+        record_id = decode_id(input.id, RECORD_TYPE_NAMES, ("input", "id"))
+        row = await commands.set_active(session, scope, record_id, active, now,
+                                        expected_version=input.expected_version)
+        return {"record": record_node(row)}
+    return await run_mutation(info, payloads.RecordPayload, work)
+
+
+async def deactivate_record(info: Info, input: inputs.RecordStateInput) -> payloads.RecordPayload:
+    return await _set_active(info, input, False)
+
+
+async def activate_record(info: Info, input: inputs.RecordStateInput) -> payloads.RecordPayload:
+    return await _set_active(info, input, True)

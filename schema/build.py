@@ -1,0 +1,83 @@
+"""build_schema(): the roots plus limits, masking and caches (SPEC §9, R-API-3)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from graphql.validation import NoSchemaIntrospectionCustomRule
+
+from graph.rules.errors import DomainError
+from schema.mutation import Mutation
+from schema.query import Query
+from schema.types.records import Account, Contact
+from server.settings import Settings
+
+log = logging.getLogger("relate.errors")
+
+
+def _is_public(error: GraphQLError) -> bool:
+    """Syntax, validation and typed errors reach the client; anything else is a bug."""
+    original = error.original_error
+    return original is None or isinstance(original, (DomainError, GraphQLError))
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Unexpected exceptions become "internal error <id>"; the id and traceback go to the log."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=lambda e: not _is_public(e))
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        error_id = uuid.uuid4().hex[:12]
+        log.error("internal error %s at %s", error_id, error.path, exc_info=error.original_error)
+        return GraphQLError(
+            message=f"internal error {error_id}",
+            nodes=error.nodes, source=error.source, positions=error.positions, path=error.path,
+            extensions={"code": "INTERNAL", "errorId": error_id},
+        )
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        MaskUnexpectedErrors,
+        partial(QueryDepthLimiter, max_depth=settings.max_depth),
+        partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+        partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+        partial(ParserCache, maxsize=512),
+        partial(ValidationCache, maxsize=512),
+    ]
+    if not settings.introspection:
+        extensions.append(partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]))
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=extra_types(),
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=True),
+    )
+
+
+def extra_types() -> list[Any]:
+    """Types reachable only through interfaces must be named so the schema knows them."""
+    return [Account, Contact]
+
+
+def export_sdl(settings: Settings | None = None) -> str:
+    return build_schema(settings or Settings()).as_str() + "\n"

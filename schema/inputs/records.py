@@ -1,0 +1,124 @@
+"""Inputs of the account and contact operations."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+from schema.inputs.common import AddressInput, OrderDirection
+
+
+@strawberry.enum
+class RecordOrderField(Enum):
+    NAME = "NAME"
+    CREATED_ON = "CREATED_ON"
+    MODIFIED_ON = "MODIFIED_ON"
+
+
+@strawberry.input
+class RecordOrder:
+    field: RecordOrderField
+    direction: OrderDirection = OrderDirection.ASC
+
+
+@strawberry.input(description="Narrow a list of accounts; every given condition must hold.")
+class AccountFilter:
+    text: str | None = strawberry.field(default=None, description="Part of the name or email.")
+    owner_ids: list[strawberry.ID] | None = None
+    industry: str | None = None
+    city: str | None = None
+
+
+@strawberry.input(description="Narrow a list of contacts; every given condition must hold.")
+class ContactFilter:
+    text: str | None = strawberry.field(default=None, description="Part of the name or email.")
+    owner_ids: list[strawberry.ID] | None = None
+    account_id: strawberry.ID | None = None
+    email: str | None = None
+    city: str | None = None
+
+
+@strawberry.input
+class CreateAccountInput:
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    website: str | None = None
+    industry: str | None = None
+    address: AddressInput | None = None
+    parent_account_id: strawberry.ID | None = None
+    primary_contact_id: strawberry.ID | None = None
+    owner_id: strawberry.ID | None = strawberry.field(default=None, description="Default: you.")
+    client_mutation_id: str | None = strawberry.field(
+        default=None, description="Repeat a create safely: the same value returns the first result (R-API-2)."
+    )
+
+
+@strawberry.input(description="Only the fields given change; null clears an optional field.")
+class UpdateAccountInput:
+    id: strawberry.ID
+    expected_version: int | None = strawberry.field(
+        default=None, description="Fail with CONFLICT if the account changed since you read it (R-API-1)."
+    )
+    name: str | None = strawberry.UNSET
+    phone: str | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+    website: str | None = strawberry.UNSET
+    industry: str | None = strawberry.UNSET
+    address: AddressInput | None = strawberry.UNSET
+    parent_account_id: strawberry.ID | None = strawberry.UNSET
+    primary_contact_id: strawberry.ID | None = strawberry.UNSET
+
+
+@strawberry.input
+class CreateContactInput:
+    first_name: str
+    last_name: str
+    email: str | None = None
+    business_phone: str | None = None
+    mobile_phone: str | None = None
+    job_title: str | None = None
+    address: AddressInput | None = None
+    account_id: strawberry.ID | None = None
+    do_not_phone: bool = False
+    do_not_email: bool = False
+    do_not_text: bool = False
+    owner_id: strawberry.ID | None = None
+    client_mutation_id: str | None = None
+
+
+@strawberry.input(description="Only the fields given change; null clears an optional field.")
+class UpdateContactInput:
+    id: strawberry.ID
+    expected_version: int | None = None
+    first_name: str | None = strawberry.UNSET
+    last_name: str | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+    business_phone: str | None = strawberry.UNSET
+    mobile_phone: str | None = strawberry.UNSET
+    job_title: str | None = strawberry.UNSET
+    address: AddressInput | None = strawberry.UNSET
+    account_id: strawberry.ID | None = strawberry.UNSET
+    do_not_phone: bool | None = strawberry.UNSET
+    do_not_email: bool | None = strawberry.UNSET
+    do_not_text: bool | None = strawberry.UNSET
+
+
+@strawberry.input
+class AddContactsToAccountInput:
+    account_id: strawberry.ID
+    contact_ids: list[strawberry.ID]
+
+
+@strawberry.input
+class ChangeOwnerInput:
+    id: strawberry.ID = strawberry.field(description="Any record.")
+    owner_id: strawberry.ID = strawberry.field(description="A user or a team.")
+    expected_version: int | None = None
+
+
+@strawberry.input
+class RecordStateInput:
+    id: strawberry.ID
+    expected_version: int | None = None
