@@ -19,7 +19,7 @@ async def publish(session: AsyncSession, events: Iterable[Event], actor_id: uuid
     for ev in events:
         row = OutboxEvent(kind=ev.kind, payload=ev.payload(), actor_id=actor_id, created_on=now)
         session.add(row)
-        await session.flush([row])
+        await session.flush()
         topics = sorted(set(ev.topics()))
         if topics:
             await session.execute(

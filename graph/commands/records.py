@@ -48,7 +48,7 @@ async def create_record(
     row.owning_business_unit_id = owner.business_unit_id
     stamp_new(row, scope.user_id, now)
     session.add(row)
-    await session.flush([row])
+    await session.flush()
     remember(session, scope.user_id, operation, client_mutation_id, row.id, now)
     await publish(session, [RecordChanged(row.id, record_type, "CREATED")], scope.user_id, now)
     return row
@@ -71,7 +71,7 @@ async def update_record(
     merged = {f: getattr(row, f, None) for f in ("name", "first_name", "last_name", "topic")}
     row.name = rules.display_name(record_type, merged)
     stamp_change(row, scope.user_id, now, expected_version)
-    await session.flush([row])
+    await session.flush()
     if "account_id" in cleaned and cleaned["account_id"] != moved_from:
         await timeline_index.record_moved(session, row.id, now, scope.user_id)
     await publish(session, [RecordChanged(row.id, record_type, "UPDATED", tuple(sorted(cleaned)))], scope.user_id, now)
@@ -143,7 +143,7 @@ async def add_contacts_to_account(
             continue
         contact.account_id = account.id
         stamp_change(contact, scope.user_id, now, None)
-        await session.flush([contact])
+        await session.flush()
         await timeline_index.record_moved(session, contact.id, now, scope.user_id)
         await publish(session, [RecordChanged(contact.id, "CONTACT", "UPDATED", ("account_id",))], scope.user_id, now)
     return account, contacts
@@ -160,7 +160,7 @@ async def change_owner(
     row.owner_id = owner.id
     row.owning_business_unit_id = owner.business_unit_id
     stamp_change(row, scope.user_id, now, expected_version)
-    await session.flush([row])
+    await session.flush()
     await publish(session, [RecordChanged(row.id, row.type, "OWNER_CHANGED", ("owner_id",))], scope.user_id, now)
     return row
 
@@ -179,7 +179,7 @@ async def set_active(
         raise DomainError(ErrorCode.INVALID_STATE, f"'{row.name}' is already {wanted.lower()}", ["input", "id"])
     row.state = wanted
     stamp_change(row, scope.user_id, now, expected_version)
-    await session.flush([row])
+    await session.flush()
     await publish(session, [RecordChanged(row.id, row.type, "STATE_CHANGED", ("state",))], scope.user_id, now)
     return row
 

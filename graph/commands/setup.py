@@ -26,7 +26,7 @@ async def ensure_organisation(session: AsyncSession, *, attachment_max_bytes: in
         if role is None:
             role = Role(name=name)
             session.add(role)
-            await session.flush([role])
+            await session.flush()
         await session.execute(delete(RolePrivilege).where(RolePrivilege.role_id == role.id))
         session.add_all(
             RolePrivilege(role_id=role.id, record_type=t, action=a, depth=d.name)
@@ -44,7 +44,7 @@ async def bump_security_stamp(session: AsyncSession) -> None:
 async def add_business_unit(session: AsyncSession, name: str, parent_id: uuid.UUID | None) -> BusinessUnit:
     unit = BusinessUnit(name=name, parent_id=parent_id)
     session.add(unit)
-    await session.flush([unit])
+    await session.flush()
     await bump_security_stamp(session)
     return unit
 
@@ -56,7 +56,7 @@ async def add_user(session: AsyncSession, *, name: str, email: str, unit_id: uui
                 business_phone=business_phone, mobile_phone=mobile_phone, time_zone=time_zone,
                 working_hours=working_hours, is_active=True)
     session.add(user)
-    await session.flush([user])
+    await session.flush()
     for role_name in roles:
         role_id = await session.scalar(select(Role.id).where(Role.name == role_name))
         if role_id is None:
@@ -71,7 +71,7 @@ async def add_team(session: AsyncSession, *, name: str, unit_id: uuid.UUID, memb
                    now: datetime) -> Team:
     team = Team(name=name, business_unit_id=unit_id, created_on=now, is_active=True)
     session.add(team)
-    await session.flush([team])
+    await session.flush()
     session.add_all(TeamMember(team_id=team.id, user_id=m) for m in member_ids)
     await session.flush()
     await bump_security_stamp(session)

@@ -1,0 +1,34 @@
+"""Counting the SQL statements a block of code sends (transaction control excluded)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from graph.db import Database
+
+IGNORED = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE", "SET ")
+
+
+class SqlCounter:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.statements: list[str] = []
+
+    def _on_execute(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.lstrip().upper().startswith(IGNORED):
+            self.statements.append(statement)
+
+    @contextmanager
+    def count(self) -> Iterator[list[str]]:
+        self.statements = []
+        for engine in self.db.engines:
+            event.listen(engine.sync_engine, "before_cursor_execute", self._on_execute)
+        try:
+            yield self.statements
+        finally:
+            for engine in self.db.engines:
+                event.remove(engine.sync_engine, "before_cursor_execute", self._on_execute)
