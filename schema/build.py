@@ -26,6 +26,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from graph.rules.errors import DomainError
 from schema.mutation import Mutation
 from schema.query import Query
+from schema.types.activities import ACTIVITY_TYPES
 from schema.types.records import Account, Contact
 from server.settings import Settings
 
@@ -76,7 +77,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
 
 def extra_types() -> list[Any]:
     """Types reachable only through interfaces must be named so the schema knows them."""
-    return [Account, Contact]
+    return [Account, Contact, *ACTIVITY_TYPES]
 
 
 def export_sdl(settings: Settings | None = None) -> str:

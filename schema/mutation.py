@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers import records
+from resolvers import activities, records
+from schema.payloads import activities as ap
 from schema.payloads import records as rp
 
 
@@ -23,3 +24,6 @@ class Mutation:
         resolver=records.deactivate_record, description="Make a record read-only and hide it from default lists (R-REC-2)."
     )
     activate_record: rp.RecordPayload = strawberry.mutation(resolver=records.activate_record)
+    create_task: ap.TaskPayload = strawberry.mutation(
+        resolver=activities.create_task, description="A task about a record, or a personal one (no regardingId)."
+    )
