@@ -1,32 +1,61 @@
 # Two entry points for a fresh clone: `make run` and `make test`.
-PYTHON ?= python3
+#
+# The virtualenv is built with python3.11 when it is on PATH, else python3; Relate needs
+# Python 3.11 exactly (pyproject.toml), so any other version stops here with a clear message.
+# Override with `make PYTHON=/path/to/python3.11 …`.
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+endif
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install migrate seed schema lint clean
+# $(call need_py311,INTERPRETER,WHAT TO DO ABOUT IT): exit 1 unless INTERPRETER is Python 3.11.
+define need_py311
+@if [ -z "$(1)" ]; then \
+	echo "error: no python3.11 or python3 on PATH; install Python 3.11 or pass PYTHON=/path/to/python3.11" >&2; \
+	exit 1; \
+fi; \
+if ! "$(1)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then \
+	echo "error: Relate needs Python 3.11, but $(1) is $$("$(1)" --version 2>/dev/null || echo 'not runnable'); $(2)" >&2; \
+	exit 1; \
+fi
+endef
+
+.PHONY: run test install migrate seed tokens schema clean
 
 $(STAMP): pyproject.toml requirements.lock
+	$(call need_py311,$(PYTHON),install Python 3.11 or pass PYTHON=/path/to/python3.11)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(call need_py311,$(BIN)/python,remove $(VENV) (make clean) and run make again)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
-run: install
-	$(BIN)/relate migrate
-	$(BIN)/relate seed --demo
-	$(BIN)/relate demo-tokens
+# Safe to run again: migrations and the demo seed are idempotent; each run prints fresh tokens.
+run: tokens
+	@echo "Try: curl -s http://$(HOST):$(PORT)/graphql -H 'Authorization: Bearer <token>'" \
+	      "-H 'Content-Type: application/json' -d '{\"query\": \"{ viewer { user { fullName } roles } }\"}'"
 	$(BIN)/relate serve --host $(HOST) --port $(PORT)
+
+migrate: install
+	$(BIN)/relate migrate
+
+seed: migrate
+	$(BIN)/relate seed --demo
+
+tokens: seed
+	$(BIN)/relate demo-tokens
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 schema: install
-	$(BIN)/relate export-schema > schema.graphql
+	$(BIN)/relate export-schema > schema.graphql.tmp && mv schema.graphql.tmp schema.graphql
 
 clean:
 	rm -rf $(VENV) relate.db relate.db-wal relate.db-shm var

@@ -25,13 +25,17 @@ DEMO_USERS = (
     ("sales2@demo.relate", "Sasha Seller", "Sales", "salesperson"),
     ("sales3@demo.relate", "Wes Westwood", "Sales West", "salesperson"),
 )
-WORKING_HOURS = {d: ["08:00", "18:00"] for d in ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY")}
+WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY")
+WORKING_HOURS = {d: ["08:00", "18:00"] for d in WEEKDAYS}
 COMPANIES = ("Import Sports", "Adventure Works", "Fabrikam", "Contoso Pharmaceuticals", "Litware",
-             "Northwind Traders", "Alpine Ski House", "Coho Winery", "Fourth Coffee", "Tailspin Toys",
+             "Northwind Traders", "Alpine Ski House", "Coho Winery", "Fourth Coffee",
+             "Tailspin Toys",
              "Wide World Importers", "Blue Yonder Airlines", "Proseware", "Trey Research",
              "Woodgrove Bank", "Lucerne Publishing", "Margie's Travel", "Graphic Design Institute",
              "Humongous Insurance", "City Power & Light")
-INDUSTRIES = ("Retail", "Manufacturing", "Pharmaceuticals", "Software", "Finance", "Travel", "Food")
+INDUSTRIES = ("Retail", "Manufacturing", "Pharmaceuticals", "Software", "Finance", "Travel",
+              "Food")
+JOB_TITLES = ("Buyer", "CFO", "Head of IT", "Owner", "Purchasing Manager")
 CITIES = ("Seattle", "Redmond", "Warszawa", "Stockholm", "Athens", "Shanghai", "Berlin", "Lyon")
 FIRST = ("Chris", "Alex", "Maria", "Jan", "Eleni", "Li", "Sofia", "Erik", "Anna", "Tomasz", "Nikos",
          "Wei", "Ingrid", "Paula", "Omar", "Yuki", "Lena", "Marco", "Fatima", "Noah")
@@ -46,7 +50,10 @@ class DemoResult:
     contacts: int
 
 
-async def seed_demo(session: AsyncSession, *, accounts: int = 20, contacts_per_account: int = 5) -> DemoResult:
+async def seed_demo(
+    session: AsyncSession, *, accounts: int = 20, contacts_per_account: int = 5,
+) -> DemoResult:
+    """Create the demo organisation once; returns `created=False` when it is already there."""
     if await session.scalar(select(User.id).where(User.email == DEMO_USERS[0][0])) is not None:
         return DemoResult(False, 0, 0)
     now = utcnow()
@@ -70,11 +77,13 @@ async def seed_demo(session: AsyncSession, *, accounts: int = 20, contacts_per_a
     made_contacts = 0
     for i in range(accounts):
         owner = sellers[i % len(sellers)]
-        name = COMPANIES[i % len(COMPANIES)] + ("" if i < len(COMPANIES) else f" {i // len(COMPANIES) + 1}")
+        suffix = "" if i < len(COMPANIES) else f" {i // len(COMPANIES) + 1}"
+        name = COMPANIES[i % len(COMPANIES)] + suffix
         domain = "".join(ch for ch in name.lower() if ch.isalnum())[:20] + ".example"
         account = await records.create_record(session, admin_scope, "ACCOUNT", {
             "name": name, "industry": rng.choice(INDUSTRIES), "city": rng.choice(CITIES),
-            "phone": f"+1 206 555 {1000 + i:04d}", "email": f"info@{domain}", "website": f"https://{domain}",
+            "phone": f"+1 206 555 {1000 + i:04d}", "email": f"info@{domain}",
+            "website": f"https://{domain}",
         }, now, owner_id=owner.id)
         for j in range(contacts_per_account):
             first = "Chris" if (i, j) == (0, 0) else rng.choice(FIRST)
@@ -84,7 +93,7 @@ async def seed_demo(session: AsyncSession, *, accounts: int = 20, contacts_per_a
                 "email": f"{first.lower()}.{last.lower()}{i}{j}@{domain}".replace("ü", "u"),
                 "phone": f"+1 206 555 {2000 + i * 10 + j:04d}" if j % 3 else None,
                 "mobile_phone": f"+1 206 556 {3000 + i * 10 + j:04d}",
-                "job_title": rng.choice(("Buyer", "CFO", "Head of IT", "Owner", "Purchasing Manager")),
+                "job_title": rng.choice(JOB_TITLES),
             }, now, owner_id=owner.id)
             made_contacts += 1
     return DemoResult(True, accounts, made_contacts)

@@ -13,6 +13,7 @@ from typing import Any
 from graph.queries.keyset import SortKey, signature
 from graph.queries.paging import PageRequest
 from graph.rules.errors import DomainError, ErrorCode
+from graph.rules.records import text_problem
 from server.settings import get_settings
 
 
@@ -46,15 +47,38 @@ def decode_cursor(cursor: str, keys: Sequence[SortKey], argument: str) -> list[A
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         sig, values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if sig != signature(keys) or len(values) != len(keys):
+        if sig != signature(keys) or not isinstance(values, list) or len(values) != len(keys):
             raise ValueError("cursor of another ordering")
-        return [_typed(v) for v in values]
-    except (ValueError, TypeError, KeyError) as exc:
+        typed = [_typed(v) for v in values]
+        if not all(_fits(k, v) for k, v in zip(keys, typed, strict=True)):
+            raise ValueError("cursor values of the wrong kind")
+        return typed
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise DomainError(
             ErrorCode.VALIDATION,
             f"'{argument}' is not a cursor of this list in this order",
             [argument],
         ) from exc
+
+
+def _fits(key: SortKey, value: Any) -> bool:
+    """A forged cursor must fail here as a typed error, not in the database as a bug."""
+    if value is None:
+        return True
+    if isinstance(value, str) and text_problem(value) is not None:
+        return False
+    try:
+        column_type = key.column.type
+        expected = getattr(column_type, "impl_instance", column_type).python_type  # see through TypeDecorators
+    except (AttributeError, NotImplementedError):
+        expected = object
+    if expected is object:
+        return not isinstance(value, (list, dict))
+    if expected is datetime:
+        return isinstance(value, datetime) and value.tzinfo is not None
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63
+    return isinstance(value, expected)
 
 
 def page_request(

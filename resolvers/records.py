@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +16,7 @@ from resolvers.ids import decode_id, decode_ids
 from resolvers.inputs import decode_optional, given
 from resolvers.mutation_runner import run_mutation
 from resolvers.pagination import encode_cursor, page_request
-from resolvers.selection import node_selection
+from resolvers.selection import node_selection, sub_selection
 from schema.inputs import records as inputs
 from schema.payloads import records as payloads
 from schema.types.connection import Connection, Edge, PageInfo
@@ -29,18 +28,28 @@ RECORD_LINKS = {"account": "account_id", "parentAccount": "parent_account_id", "
 
 
 async def prefetch_related(info: Info, rows: list[Any], selected: dict[str, Any]) -> None:
-    """One batch per kind of related row the query asked for (DESIGN §2, step 4)."""
+    """One batch per kind of related row the query asked for (DESIGN §2, step 4).
+
+    Linked records come first, so that the principals of the page *and* of those linked
+    records (e.g. `account { owner }`) load together in one statement: a page is then
+    page + records + principals (+ count), whatever its size.
+    """
     loaders = info.context.loaders
-    principal_ids = {getattr(r, PRINCIPAL_IDS[f]) for f in PRINCIPAL_FIELDS if f in selected for r in rows}
-    record_ids = {getattr(r, col, None) for f, col in RECORD_LINKS.items() if f in selected for r in rows}
-    waits = []
-    if principal_ids:
-        waits.append(loaders.principal_by_id.load_many(list(principal_ids)))
-    record_ids.discard(None)
+    principal_ids = _principal_ids(rows, selected)
+    wanted = {f: {getattr(r, col, None) for r in rows} - {None} for f, col in RECORD_LINKS.items() if f in selected}
+    record_ids = set().union(*wanted.values()) if wanted else set()
     if record_ids:
-        waits.append(loaders.record_by_id.load_many(list(record_ids)))
-    if waits:
-        await asyncio.gather(*waits)
+        found = dict(zip(record_ids, await loaders.record_by_id.load_many(list(record_ids)), strict=True))
+        for name, ids in wanted.items():
+            linked = [found[i] for i in ids if found[i] is not None]
+            principal_ids |= _principal_ids(linked, sub_selection(selected, name))
+    if principal_ids:
+        await loaders.principal_by_id.load_many(list(principal_ids))
+
+
+def _principal_ids(objects: list[Any], selected: dict[str, Any]) -> set[Any]:
+    """Owners, creators and modifiers of `objects`, for the principal fields selected on them."""
+    return {getattr(o, PRINCIPAL_IDS[f]) for f in PRINCIPAL_FIELDS if f in selected for o in objects}
 
 
 async def _record_page(info: Info, record_type: str, flt: queries.RecordFilter, order_by: Any,
@@ -178,9 +187,9 @@ async def _set_active(info: Info, input: inputs.RecordStateInput, active: bool) 
     return await run_mutation(info, payloads.RecordPayload, work)
 
 
-async def deactivate_record(info: Info, input: inputs.RecordStateInput) -> payloads.RecordPayload:
+async def deactivate_record(info: Info, input: inputs.DeactivateRecordInput) -> payloads.RecordPayload:
     return await _set_active(info, input, False)
 
 
-async def activate_record(info: Info, input: inputs.RecordStateInput) -> payloads.RecordPayload:
+async def activate_record(info: Info, input: inputs.ActivateRecordInput) -> payloads.RecordPayload:
     return await _set_active(info, input, True)

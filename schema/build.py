@@ -26,8 +26,11 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from graph.rules.errors import DomainError
 from schema.mutation import Mutation
 from schema.query import Query
+from schema.subscription import Subscription
 from schema.types.activities import ACTIVITY_TYPES
+from schema.types.notes import Attachment, Note
 from schema.types.records import Account, Contact
+from schema.types.sales import SALES_TYPES
 from server.settings import Settings
 
 log = logging.getLogger("relate.errors")
@@ -69,6 +72,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=extra_types(),
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=True),
@@ -77,7 +81,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
 
 def extra_types() -> list[Any]:
     """Types reachable only through interfaces must be named so the schema knows them."""
-    return [Account, Contact, *ACTIVITY_TYPES]
+    return [Account, Contact, *SALES_TYPES, *ACTIVITY_TYPES, Note, Attachment]
 
 
 def export_sdl(settings: Settings | None = None) -> str:

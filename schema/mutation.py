@@ -5,8 +5,16 @@ from __future__ import annotations
 import strawberry
 
 from resolvers import activities, records
+from resolvers import metadata as metadata_resolvers
+from resolvers import sales
+from resolvers import notes as notes_resolvers
+from resolvers import tracking as tracking_resolvers
 from schema.payloads import activities as ap
+from schema.payloads import metadata as mp
+from schema.payloads import sales as sp
+from schema.payloads import notes as np
 from schema.payloads import records as rp
+from schema.payloads import tracking as tp
 
 
 @strawberry.type
@@ -24,6 +32,96 @@ class Mutation:
         resolver=records.deactivate_record, description="Make a record read-only and hide it from default lists (R-REC-2)."
     )
     activate_record: rp.RecordPayload = strawberry.mutation(resolver=records.activate_record)
+    create_lead: sp.LeadPayload = strawberry.mutation(resolver=sales.create_lead)
+    update_lead: sp.LeadPayload = strawberry.mutation(resolver=sales.update_lead)
+    qualify_lead: sp.QualifyLeadPayload = strawberry.mutation(
+        resolver=sales.qualify_lead,
+        description="Create or link an account, contact and opportunity; the lead becomes QUALIFIED and its "
+                    "activities show on the opportunity's timeline (R-LEAD-1).",
+    )
+    disqualify_lead: sp.LeadPayload = strawberry.mutation(resolver=sales.disqualify_lead)
+    create_opportunity: sp.OpportunityPayload = strawberry.mutation(resolver=sales.create_opportunity)
+    update_opportunity: sp.OpportunityPayload = strawberry.mutation(resolver=sales.update_opportunity)
+    close_opportunity: sp.OpportunityPayload = strawberry.mutation(
+        resolver=sales.close_opportunity, description="Close as WON or LOST; the opportunity becomes read-only."
+    )
+    create_case: sp.CasePayload = strawberry.mutation(resolver=sales.create_case)
+    update_case: sp.CasePayload = strawberry.mutation(resolver=sales.update_case)
+    resolve_case: sp.CasePayload = strawberry.mutation(resolver=sales.resolve_case)
+    cancel_case: sp.CasePayload = strawberry.mutation(resolver=sales.cancel_case)
+    rename_record_type: mp.RenameRecordTypePayload = strawberry.mutation(
+        resolver=metadata_resolvers.rename_record_type,
+        description="Administrators only: a record type's display names (R-REC-3).",
+    )
     create_task: ap.TaskPayload = strawberry.mutation(
         resolver=activities.create_task, description="A task about a record, or a personal one (no regardingId)."
+    )
+    log_phone_call: ap.PhoneCallPayload = strawberry.mutation(
+        resolver=activities.log_phone_call,
+        description="Record a call (R-CALL-1): COMPLETED, or OPEN when `state: OPEN` plans one.",
+    )
+    send_email: ap.EmailPayload = strawberry.mutation(
+        resolver=activities.send_email, description="Record an email as SENT (R-MAIL-1)."
+    )
+    create_appointment: ap.AppointmentPayload = strawberry.mutation(
+        resolver=activities.create_appointment, description="A SCHEDULED meeting with attendees (R-APPT-1)."
+    )
+    send_text_message: ap.TextMessagePayload = strawberry.mutation(
+        resolver=activities.send_text_message, description="Record a text message as COMPLETED (R-SMS-1)."
+    )
+    update_activity: ap.ActivityPayload = strawberry.mutation(
+        resolver=activities.update_activity, description="Change an open activity; a closed one is read-only."
+    )
+    complete_activities: ap.BulkActivityPayload = strawberry.mutation(
+        resolver=activities.complete_activities,
+        description="Mark open activities complete, with an optional note on each (R-ACT-6).",
+    )
+    cancel_activities: ap.BulkActivityPayload = strawberry.mutation(
+        resolver=activities.cancel_activities, description="Cancel open activities (R-ACT-6)."
+    )
+    reopen_activity: ap.ActivityPayload = strawberry.mutation(
+        resolver=activities.reopen_activity,
+        description="A completed or canceled activity back to its open state; a sent or received email stays closed.",
+    )
+    assign_activities: ap.BulkActivityPayload = strawberry.mutation(
+        resolver=activities.assign_activities,
+        description="Give activities to a user or team (R-ACT-7); closed ones too, their state unchanged.",
+    )
+    add_note: np.NotePayload = strawberry.mutation(
+        resolver=notes_resolvers.add_note,
+        description="A note on a record or an activity, open or closed (R-NOTE-1).",
+    )
+    update_note: np.NotePayload = strawberry.mutation(resolver=notes_resolvers.update_note)
+    delete_note: np.DeleteNotePayload = strawberry.mutation(
+        resolver=notes_resolvers.delete_note, description="Deletes the note and its attachments."
+    )
+    add_attachment: np.AttachmentPayload = strawberry.mutation(
+        resolver=notes_resolvers.add_attachment,
+        description="A file on a note, task, email or appointment (R-ATT-1), as a GraphQL multipart "
+                    "request with the header `Apollo-Require-Preflight: true` (CSRF protection).",
+    )
+    remove_attachment: np.RemoveAttachmentPayload = strawberry.mutation(resolver=notes_resolvers.remove_attachment)
+    set_attachment_policy: np.AttachmentPolicyPayload = strawberry.mutation(
+        resolver=notes_resolvers.set_attachment_policy,
+        description="Administrators only: the largest attachment and the refused file types (R-ATT-1).",
+    )
+    track_email: tp.TrackEmailPayload = strawberry.mutation(
+        resolver=tracking_resolvers.track_email,
+        description="Save an email from a mail client, once per message id (R-TRACK-1…5).",
+    )
+    track_appointment: tp.TrackAppointmentPayload = strawberry.mutation(
+        resolver=tracking_resolvers.track_appointment,
+        description="Save a meeting from a mail client; saving the same UID again updates it (R-TRACK-3).",
+    )
+    update_tracked_activity: tp.TrackedActivityPayload = strawberry.mutation(
+        resolver=tracking_resolvers.update_tracked_activity,
+        description="Relink a tracked email or meeting, change its categories or related contacts (R-TRACK-6).",
+    )
+    delete_tracked_activity: tp.DeleteTrackedActivityPayload = strawberry.mutation(
+        resolver=tracking_resolvers.delete_tracked_activity,
+        description="Delete a tracked email or meeting from Relate, with its notes and attachments (R-TRACK-6).",
+    )
+    import_mail: tp.ImportMailPayload = strawberry.mutation(
+        resolver=tracking_resolvers.import_mail,
+        description="Track an uploaded .eml email or .ics meetings, as an add-in would (R-TRACK-1).",
     )

@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers import nodes, records
+from resolvers import metadata as metadata_resolvers
+from resolvers import activity_pages, nodes, records
+from resolvers import reports as report_resolvers
+from resolvers import sales as sales_resolvers
+from resolvers import notes as notes_resolvers
+from resolvers import timeline as timeline_resolvers
+from resolvers import tracking as tracking_resolvers
+from subscriptions import resolvers as live_resolvers
+from schema.types.activities import Activity, ActivityCounts
 from schema.types.connection import Connection
 from schema.types.node import Node
+from schema.types.notes import AttachmentPolicy
 from schema.types.principals import Viewer
+from schema.types.metadata import RecordTypeInfo
 from schema.types.records import Account, Contact, Record
+from schema.types.reports import ActivityReport, PipelineReport
+from schema.types.sales import Case, Lead, Opportunity
+from schema.types.timeline import TimelineConnection
+from schema.types.tracking import LinkSuggestions
 
 
 @strawberry.type
@@ -18,7 +32,59 @@ class Query:
     nodes: list[Node | None] = strawberry.field(resolver=nodes.nodes, description="Several objects by global id, in the order asked.")
     accounts: Connection[Account] = strawberry.field(resolver=records.accounts)
     contacts: Connection[Contact] = strawberry.field(resolver=records.contacts)
+    leads: Connection[Lead] = strawberry.field(
+        resolver=sales_resolvers.leads, description="Open leads; `includeInactive` adds qualified and disqualified ones."
+    )
+    opportunities: Connection[Opportunity] = strawberry.field(
+        resolver=sales_resolvers.opportunities, description="Open opportunities; `includeInactive` adds won and lost ones."
+    )
+    cases: Connection[Case] = strawberry.field(
+        resolver=sales_resolvers.cases, description="Active cases; `includeInactive` adds resolved and canceled ones."
+    )
+    record_types: list[RecordTypeInfo] = strawberry.field(
+        resolver=metadata_resolvers.record_types,
+        description="Display names of the five record types, as an administrator renamed them (R-REC-3).",
+    )
+    activity_report: ActivityReport = strawberry.field(
+        resolver=report_resolvers.activity_report,
+        description="Counts of the activities you may read by type, state, owner and period (R-RPT-1).",
+    )
+    pipeline_report: PipelineReport = strawberry.field(
+        resolver=report_resolvers.pipeline_report,
+        description="Sums of the opportunities you may read by state and estimated close month (R-RPT-1).",
+    )
+    activities: Connection[Activity] = strawberry.field(
+        resolver=activity_pages.activities,
+        description="My activities (R-VIEW-1): yours unless the filter says otherwise, soonest due first.",
+    )
+    activity_counts: ActivityCounts = strawberry.field(
+        resolver=activity_pages.activity_counts,
+        description="How many activities the same filter matches, by type and by state (R-VIEW-1).",
+    )
+    live_cursor: str = strawberry.field(
+        resolver=live_resolvers.live_cursor,
+        description="The live-update cursor of now: read it before loading a view, then subscribe with "
+                    "it as `after` and miss nothing in between (R-LIVE-2).",
+    )
     quick_find: list[Record] = strawberry.field(
         resolver=records.quick_find,
         description="One search over names, emails and phone numbers of every record you may read (R-REC-4).",
+    )
+    attachment_policy: AttachmentPolicy = strawberry.field(
+        resolver=notes_resolvers.attachment_policy,
+        description="The largest attachment and the refused file types (R-ATT-1).",
+    )
+    timeline: TimelineConnection | None = strawberry.field(
+        resolver=timeline_resolvers.timeline,
+        description="A record's activities and notes, newest first, with roll-up, filters and counts "
+                    "(R-TL-1, R-TL-2). A missing or unreadable record is a NOT_FOUND error.",
+    )
+    link_suggestions: LinkSuggestions = strawberry.field(
+        resolver=tracking_resolvers.link_suggestions,
+        description="Who the addresses of an email or meeting are, and the accounts, open opportunities and "
+                    "cases related to them, to link it to (R-TRACK-1).",
+    )
+    tracked_activity: Activity | None = strawberry.field(
+        resolver=tracking_resolvers.tracked_activity,
+        description="The saved email (by messageId) or meeting (by icalUid); null if not saved or not yours to read.",
     )

@@ -3,39 +3,66 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
-from graph.db import Database
+from graph.db import Database, async_url
 from graph.rules.errors import DomainError
 from server.settings import get_settings
 
 app = typer.Typer(help="Relate: a customer-engagement GraphQL backend.", no_args_is_help=True)
 token_app = typer.Typer(help="Bearer tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
 
+def _printable(database_url: str) -> str:
+    return make_url(async_url(database_url)).render_as_string(hide_password=True)
+
+
+@contextlib.contextmanager
+def _plain_errors() -> Iterator[None]:
+    """Expected failures end a command with one readable line and exit 1, not a traceback."""
+    try:
+        yield
+    except DomainError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    except (DBAPIError, OSError) as exc:  # unreachable server, missing database or tables
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        where = _printable(get_settings().database_url)
+        err.print(f"[red]error:[/red] database {escape(where)}: {escape(reason)}")
+        if "no such table" in reason or ("relation" in reason and "does not exist" in reason):
+            err.print("hint: run `relate migrate` first")
+        raise typer.Exit(1) from None
+
+
 def _with_session(work: Callable[[Any], Awaitable[T]]) -> T:
+    """Run `work` in one unit of work on the configured database, committed if it returns."""
     async def run() -> T:
-        db = Database.connect(get_settings().database_url)
+        settings = get_settings()
+        db = Database.connect(settings.database_url, schema=settings.database_schema)
         try:
             async with db.unit_of_work() as session:
                 return await work(session)
         finally:
             await db.dispose()
 
-    try:
+    with _plain_errors():
         return asyncio.run(run())
-    except DomainError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -45,15 +72,34 @@ def migrate() -> None:
     from graph.migrate import upgrade
 
     settings = get_settings()
-    upgrade(settings.database_url)
+    schema = settings.database_schema
+    with _plain_errors():
+        if schema:
+            asyncio.run(_create_schema(settings.database_url, schema))
+        upgrade(settings.database_url, schema=schema)
     _with_session(lambda s: ensure_organisation(
         s, attachment_max_bytes=settings.attachment_max_bytes,
         blocked_extensions=settings.attachment_blocked_extensions))
-    err.print("[green]database is up to date[/green]")
+    where = _printable(settings.database_url) + (f" (schema {schema})" if schema else "")
+    err.print(f"[green]database is up to date[/green]: {escape(where)}")
+
+
+async def _create_schema(database_url: str, schema: str) -> None:
+    """RELATE_DATABASE_SCHEMA on PostgreSQL: the first migrate creates the schema."""
+    db = Database.connect(database_url)
+    try:
+        if not db.is_sqlite:
+            async with db.writer.begin() as conn:
+                quoted = '"' + schema.replace('"', '""') + '"'
+                await conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {quoted}"))
+    finally:
+        await db.dispose()
 
 
 @app.command()
-def seed(demo: bool = typer.Option(False, "--demo", help="Create the demo organisation of the README.")) -> None:
+def seed(
+    demo: bool = typer.Option(False, "--demo", help="Create the demo organisation of the README."),
+) -> None:
     """Create demo data (once; a second run changes nothing)."""
     from graph.seed import seed_demo
 
@@ -62,7 +108,8 @@ def seed(demo: bool = typer.Option(False, "--demo", help="Create the demo organi
         raise typer.Exit(2)
     result = _with_session(seed_demo)
     if result.created:
-        err.print(f"[green]demo organisation created[/green]: {result.accounts} accounts, {result.contacts} contacts")
+        err.print(f"[green]demo organisation created[/green]: "
+                  f"{result.accounts} accounts, {result.contacts} contacts")
     else:
         err.print("demo organisation already present")
 
@@ -97,16 +144,16 @@ def demo_tokens() -> None:
     from graph.models import utcnow
     from graph.seed import DEMO_USERS
 
-    async def issue(session: Any) -> list[tuple[str, str, str]]:
-        return [(email, role, await create_token(session, email, utcnow(), "demo"))
-                for email, _name, _unit, role in DEMO_USERS]
+    async def issue(session: Any) -> list[tuple[str, ...]]:
+        return [(email, name, role, unit, await create_token(session, email, utcnow(), "demo"))
+                for email, name, unit, role in DEMO_USERS]
 
-    table = Table(title="Demo users: pass a token as 'Authorization: Bearer <token>'")
-    for column in ("user", "role", "token"):
-        table.add_column(column)
+    table = Table(title="Demo users: send a token as the header 'Authorization: Bearer <token>'")
+    for column in ("user", "name", "role", "unit", "token"):
+        table.add_column(column, no_wrap=True)
     for row in _with_session(issue):
         table.add_row(*row)
-    Console(width=160).print(table)
+    Console(width=180).print(table)
 
 
 @app.command()
@@ -127,6 +174,41 @@ def serve(
     err.print(f"GraphiQL: http://{host}:{port}/graphql")
     uvicorn.run("server.main:app", host=host, port=port, workers=workers, reload=reload,
                 log_level=settings.log_level.lower(), lifespan="on")
+
+
+@app.command("import-mail")
+def import_mail(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
+                                help="An .eml email or .ics calendar."),
+    as_: str = typer.Option(..., "--as", help="Email of the user who tracks it."),
+    regarding: str = typer.Option(None, help="Id (global or raw) of the record to link."),
+    replies_only: bool = typer.Option(False, "--replies-only", help="Emails: save only replies to tracked mail."),
+) -> None:
+    """Track a real message file as if a mail-client add-in had saved it (R-TRACK-1)."""
+    from graph.commands.mail_import import import_mail_as
+    from graph.files import FileStore
+    from graph.models import utcnow
+    from resolvers.ids import parse_global_id, to_global_id
+
+    parsed = parse_global_id(regarding) if regarding else None
+    try:
+        regarding_id = parsed[1] if parsed else uuid.UUID(regarding) if regarding else None
+    except ValueError:
+        err.print(f"[red]error:[/red] --regarding {escape(regarding)} is not an id")
+        raise typer.Exit(2) from None
+    store = FileStore(get_settings().file_store_dir)
+    items = _with_session(lambda s: import_mail_as(s, as_, store, file.name, file.read_bytes(), utcnow(),
+                                                   regarding_id=regarding_id, only_replies=replies_only))
+    names = {"EMAIL": ("email", "Email"), "APPOINTMENT": ("meeting", "Appointment")}
+    for item in items:
+        result, row = item.result, item.result.activity
+        kind, type_name = names[item.kind]
+        about = f" {to_global_id(type_name, row.id)}: {row.subject}" if row else ""
+        sys.stdout.write(f"{result.outcome.lower().replace('_', ' ')} {kind}{about}\n")
+        for name in result.skipped_inline:
+            sys.stdout.write(f"  skipped inline image {name}\n")
+        for refused in result.refused_files:
+            sys.stdout.write(f"  refused attachment {refused.file_name}: {refused.message}\n")
 
 
 @app.command("export-schema")

@@ -30,6 +30,19 @@ class Settings(BaseSettings):
     ]
     ws_allowed_origins: list[str] = []
     log_level: str = "INFO"
+    # PostgreSQL schema to use (search_path) when Relate shares a database with others.
+    database_schema: str | None = None
+    # Live updates (R-LIVE-*, docs/live-updates.md).
+    broadcast_channel: str = "relate_events"
+    ws_init_timeout_seconds: float = 10.0
+    ws_max_subscriptions: int = 20
+    live_poll_seconds: float = 1.0
+    live_queue_size: int = 256
+    live_page_size: int = 200
+    live_retention_hours: float = 7 * 24
+    live_sweep_seconds: float = 3600.0
+    live_broker_backoff_max_seconds: float = 10.0
+    live_broker_health_seconds: float = 15.0
 
 
 @lru_cache

@@ -1,24 +1,30 @@
-"""Use cases for activities (SPEC §3): create, then keep the timeline index and outbox true."""
+"""Creating activities (SPEC §3): check, write the row and its parties, index, publish.
+
+Every create goes through `prepare` (fields, owner, regarding, parties: nothing written)
+and then `insert` (row, parties, idempotency key, timeline index). The typed use cases
+(`log_phone_call`, `send_email`, …) add their own rules between the two. Changes to
+existing activities live in `activity_changes.py`.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.commands import timeline_index
 from graph.commands.common import any_record, owner_for, remember, replayed, secured_type
 from graph.commands.stamps import stamp_new
-from graph.models import Activity, ActivityParty, Principal
+from graph.models import Activity, ActivityParty, Principal, Record
+from graph.rules import activities as fields
 from graph.rules import activity_states as states
-from graph.rules.errors import DomainError, ErrorCode, Problem, not_found
-from graph.rules.records import require_active
 from graph.rules.access import Scope
+from graph.rules.errors import DomainError, ErrorCode, Problem, not_found
 
 RECORD_PARTY_TYPES = frozenset({"CONTACT", "LEAD", "ACCOUNT"})
 PRINCIPAL_PARTY_TYPES = frozenset({"USER", "TEAM"})
@@ -26,32 +32,49 @@ PRINCIPAL_PARTY_TYPES = frozenset({"USER", "TEAM"})
 
 @dataclass(frozen=True)
 class PartyRef:
-    """A participant as given: a user/record by type and id, or a bare address."""
+    """A participant as given: a user/record by type and id, or a bare address.
+
+    `path` is the input field it came from, so an error points at it.
+    """
 
     role: str
     party_type: str | None = None
     party_id: uuid.UUID | None = None
     address: str | None = None
+    path: tuple[str, ...] | None = field(default=None, compare=False)
 
     def as_json(self) -> dict[str, Any]:
         return {"role": self.role, "party_type": self.party_type,
-                "party_id": str(self.party_id) if self.party_id else None, "address": self.address}
+                "party_id": str(self.party_id) if self.party_id else None,
+                "address": self.address.strip() if self.address else None}
 
 
-async def check_parties(session: AsyncSession, scope: Scope, parties: Sequence[PartyRef]) -> None:
+Resolved = dict[uuid.UUID, Record | Principal]
+
+
+async def check_parties(session: AsyncSession, scope: Scope, parties: Sequence[PartyRef]) -> Resolved:
+    """Every party names a readable record or an existing principal, or is a bare address.
+
+    Returns the rows found, by id, for rules that look at a party (its phone numbers).
+    """
     problems: list[Problem] = []
+    found: Resolved = {}
     for i, party in enumerate(parties):
-        path = ("input", "parties", str(i))
+        path = party.path or ("input", "parties", str(i))
         if party.role not in states.PARTY_ROLES:
             problems.append(Problem(ErrorCode.VALIDATION, f"unknown party role {party.role}", path))
         if party.party_id is None:
             if not party.address or not party.address.strip():
                 problems.append(Problem(ErrorCode.VALIDATION, "a party needs a partyId or an address", path))
+            elif len(party.address.strip()) > 320:
+                problems.append(Problem(ErrorCode.VALIDATION, "an address is longer than 320 characters", path))
             continue
         if party.party_type in PRINCIPAL_PARTY_TYPES:
             principal = await session.get(Principal, party.party_id)
-            if principal is None:
+            if principal is None or principal.kind.upper() != party.party_type:
                 problems.append(Problem(ErrorCode.NOT_FOUND, "party not found", (*path, "partyId")))
+            else:
+                found[principal.id] = principal
         elif party.party_type in RECORD_PARTY_TYPES:
             try:
                 record = await any_record(session, scope, party.party_id, (*path, "partyId"))
@@ -60,10 +83,13 @@ async def check_parties(session: AsyncSession, scope: Scope, parties: Sequence[P
                 continue
             if record.type != party.party_type:
                 problems.append(Problem(ErrorCode.NOT_FOUND, "party not found", (*path, "partyId")))
+            else:
+                found[record.id] = record
         else:
             problems.append(Problem(ErrorCode.VALIDATION, "a party is a user, team, contact, lead or account", path))
     if problems:
         raise DomainError(problems=problems)
+    return found
 
 
 async def write_parties(session: AsyncSession, activity: Activity, parties: Sequence[PartyRef]) -> None:
@@ -77,22 +103,110 @@ async def write_parties(session: AsyncSession, activity: Activity, parties: Sequ
     activity.party_list = [p.as_json() for p in parties]
 
 
-def check_activity_fields(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Subject required; sane priority and times. All problems at once."""
-    cleaned = {k: (v.strip() if isinstance(v, str) else v) for k, v in values.items()}
-    problems: list[Problem] = []
-    if "subject" in cleaned and not cleaned["subject"]:
-        problems.append(Problem(ErrorCode.VALIDATION, "subject is required", ("input", "subject")))
-    if cleaned.get("subject") and len(cleaned["subject"]) > 400:
-        problems.append(Problem(ErrorCode.VALIDATION, "subject is longer than 400 characters", ("input", "subject")))
-    if cleaned.get("priority") and cleaned["priority"] not in states.PRIORITIES:
-        problems.append(Problem(ErrorCode.VALIDATION, "priority is LOW, NORMAL or HIGH", ("input", "priority")))
-    start, end = cleaned.get("scheduled_start"), cleaned.get("scheduled_end")
-    if start and end and end < start:
-        problems.append(Problem(ErrorCode.VALIDATION, "the end is before the start", ("input", "scheduledEnd")))
-    if problems:
-        raise DomainError(problems=problems)
-    return cleaned
+def with_default(parties: Sequence[PartyRef], role: str, user_id: uuid.UUID) -> list[PartyRef]:
+    """The viewer takes `role` (the caller, the sender, the organizer) unless someone was given."""
+    if any(p.role == role for p in parties):
+        return list(parties)
+    return [PartyRef(role, "USER", user_id), *parties]
+
+
+def reachable(party: PartyRef | None, resolved: Resolved) -> fields.Reachable | None:
+    """What the phone rules need to know about one party."""
+    if party is None:
+        return None
+    if party.party_id is None:
+        return fields.Reachable(name=(party.address or "").strip(), address=party.address)
+    row = resolved.get(party.party_id)
+    if row is None:
+        return None
+    if isinstance(row, Record):
+        return fields.Reachable(name=row.name, business_phone=row.phone, mobile_phone=row.mobile_phone,
+                                do_not_phone=bool(getattr(row, "do_not_phone", False)),
+                                do_not_text=bool(getattr(row, "do_not_text", False)))
+    return fields.Reachable(name=row.name, business_phone=getattr(row, "business_phone", None),
+                            mobile_phone=getattr(row, "mobile_phone", None))
+
+
+async def regarding_type(session: AsyncSession, scope: Scope, regarding_id: uuid.UUID | None,
+                         field_path: tuple[str, ...] = ("input", "regardingId")) -> str | None:
+    """R-ACT-5: the regarding record must be readable, appendable to, and active (R-REC-2)."""
+    if regarding_id is None:
+        return None
+    record = await any_record(session, scope, regarding_id, field_path)
+    what = record.type.lower()
+    scope.require("append_to", secured_type(record.type), record, what, field_path)
+    if not record.is_active:
+        raise DomainError(ErrorCode.DEACTIVATED,
+                          f"{what} '{record.name}' is {record.state.lower()}: no activity can be linked to it",
+                          field_path)
+    return record.type
+
+
+@dataclass
+class Draft:
+    """A checked activity, not yet written."""
+
+    activity_type: str
+    values: dict[str, Any]
+    owner: Principal
+    regarding_id: uuid.UUID | None
+    regarding_type: str | None
+    parties: list[PartyRef]
+    resolved: Resolved
+
+    def first(self, role: str) -> PartyRef | None:
+        return next((p for p in self.parties if p.role == role), None)
+
+
+async def prepare(
+    session: AsyncSession, scope: Scope, activity_type: str, values: Mapping[str, Any], *,
+    regarding_id: uuid.UUID | None = None, parties: Sequence[PartyRef] = (), owner_id: uuid.UUID | None = None,
+    names: Mapping[str, str] | None = None,
+) -> Draft:
+    """Check everything a new activity needs; raise all field problems at once."""
+    cleaned = fields.check_fields(activity_type, {"subject": values.get("subject", ""), **values},
+                                  creating=True, names=names)
+    owner = await owner_for(session, scope, owner_id, "activity", "create")
+    kind = await regarding_type(session, scope, regarding_id)
+    resolved = await check_parties(session, scope, parties)
+    return Draft(activity_type, cleaned, owner, regarding_id, kind, list(parties), resolved)
+
+
+async def insert_activity(
+    session: AsyncSession, scope: Scope, draft: Draft, now: datetime, *,
+    state: str | None = None, client_mutation_id: str | None = None,
+) -> Activity:
+    values = dict(draft.values)
+    priority = values.pop("priority", None) or "NORMAL"
+    if draft.activity_type in fields.DUE_FROM_START:
+        values["due"] = fields.effective_due(draft.activity_type, values.get("due"), values.get("scheduled_start"))
+    row = Activity(type=draft.activity_type, state=state or states.INITIAL_STATE[draft.activity_type],
+                   priority=priority, regarding_id=draft.regarding_id, regarding_type=draft.regarding_type,
+                   owner_id=draft.owner.id, owning_business_unit_id=draft.owner.business_unit_id,
+                   attachment_count=0, note_count=0, **values)
+    row.status_reason = states.status_reason(row.type, row.state, row.direction)
+    if not states.is_open(row.state) and row.actual_end is None:
+        row.actual_end = now
+    stamp_new(row, scope.user_id, now)
+    session.add(row)
+    await session.flush()
+    await write_parties(session, row, draft.parties)
+    await session.flush()
+    remember(session, scope.user_id, f"create:{draft.activity_type}", client_mutation_id, row.id, now)
+    await timeline_index.sync(session, [row.id], now, scope.user_id)
+    return row
+
+
+async def earlier_result(session: AsyncSession, scope: Scope, activity_type: str,
+                         client_mutation_id: str | None) -> Activity | None:
+    """R-API-2: the activity an earlier call with this clientMutationId created."""
+    earlier = await replayed(session, scope.user_id, f"create:{activity_type}", client_mutation_id)
+    if earlier is None:
+        return None
+    row = await session.get(Activity, earlier)
+    if row is None:
+        raise not_found("activity", ("input", "clientMutationId"))
+    return row
 
 
 async def create_activity(
@@ -100,34 +214,110 @@ async def create_activity(
     regarding_id: uuid.UUID | None = None, parties: Sequence[PartyRef] = (), owner_id: uuid.UUID | None = None,
     state: str | None = None, client_mutation_id: str | None = None,
 ) -> Activity:
-    operation = f"create:{activity_type}"
-    earlier = await replayed(session, scope.user_id, operation, client_mutation_id)
+    """Any type with no rules of its own beyond the common ones (tasks)."""
+    earlier = await earlier_result(session, scope, activity_type, client_mutation_id)
     if earlier is not None:
-        row = await session.get(Activity, earlier)
-        if row is None:
-            raise not_found("activity", ("input", "clientMutationId"))
-        return row
-    cleaned = check_activity_fields({"subject": values.get("subject", ""), **values})
-    owner = await owner_for(session, scope, owner_id, "activity", "create")
-    regarding_type = None
-    if regarding_id is not None:
-        record = await any_record(session, scope, regarding_id, ("input", "regardingId"))
-        scope.require("append_to", secured_type(record.type), record, record.type.lower())
-        require_active(record, record.type.lower())
-        regarding_type = record.type
-    await check_parties(session, scope, parties)
-    row = Activity(type=activity_type, state=state or states.INITIAL_STATE[activity_type],
-                   priority=cleaned.pop("priority", None) or "NORMAL", regarding_id=regarding_id,
-                   regarding_type=regarding_type, owner_id=owner.id,
-                   owning_business_unit_id=owner.business_unit_id, attachment_count=0, note_count=0,
-                   **cleaned)
-    if not states.is_open(row.state) and row.actual_end is None:
-        row.actual_end = now
-    stamp_new(row, scope.user_id, now)
-    session.add(row)
-    await session.flush()
-    await write_parties(session, row, parties)
-    await session.flush()
-    remember(session, scope.user_id, operation, client_mutation_id, row.id, now)
-    await timeline_index.sync(session, [row.id], now, scope.user_id)
-    return row
+        return earlier
+    draft = await prepare(session, scope, activity_type, values, regarding_id=regarding_id, parties=parties,
+                          owner_id=owner_id)
+    return await insert_activity(session, scope, draft, now, state=state, client_mutation_id=client_mutation_id)
+
+
+@dataclass(frozen=True)
+class Common:
+    """What every typed create takes besides its own fields."""
+
+    regarding_id: uuid.UUID | None = None
+    owner_id: uuid.UUID | None = None
+    client_mutation_id: str | None = None
+    acknowledge_warnings: bool = False
+
+
+async def log_phone_call(
+    session: AsyncSession, scope: Scope, values: Mapping[str, Any], parties: Sequence[PartyRef],
+    now: datetime, common: Common, *, state: str | None = None,
+) -> Activity:
+    """R-CALL-1: a call that happened (COMPLETED), or a planned one (`state` OPEN).
+
+    The caller is FROM (default: you, for an outgoing call; TO is you for an incoming
+    one). No number given: the other person's business phone, else mobile, else an error.
+    """
+    earlier = await earlier_result(session, scope, "PHONE_CALL", common.client_mutation_id)
+    if earlier is not None:
+        return earlier
+    return await _create_call_or_text(session, scope, "PHONE_CALL", values, parties, now, common,
+                                      states.logged_call_state(state))
+
+
+async def send_text_message(
+    session: AsyncSession, scope: Scope, values: Mapping[str, Any], parties: Sequence[PartyRef],
+    now: datetime, common: Common,
+) -> Activity:
+    """R-SMS-1: recorded as COMPLETED (sent, or received when INCOMING); needs a number."""
+    earlier = await earlier_result(session, scope, "TEXT_MESSAGE", common.client_mutation_id)
+    if earlier is not None:
+        return earlier
+    values = dict(values)
+    text = fields.check_text(values.pop("text", None))
+    values["description"] = text
+    values["subject"] = (values.get("subject") or "").strip() or fields.subject_from_text(text)
+    return await _create_call_or_text(session, scope, "TEXT_MESSAGE", values, parties, now, common, "COMPLETED")
+
+
+async def _create_call_or_text(
+    session: AsyncSession, scope: Scope, activity_type: str, values: Mapping[str, Any],
+    parties: Sequence[PartyRef], now: datetime, common: Common, state: str,
+) -> Activity:
+    direction = fields.check_direction(values.get("direction"))
+    own_role, other_role = ("FROM", "TO") if direction == "OUTGOING" else ("TO", "FROM")
+    draft = await prepare(session, scope, activity_type, {**values, "direction": direction},
+                          regarding_id=common.regarding_id, owner_id=common.owner_id,
+                          parties=with_default(parties, own_role, scope.user_id))
+    other = reachable(draft.first(other_role), draft.resolved)
+    what = "person called" if activity_type == "PHONE_CALL" else "recipient"
+    if direction == "INCOMING":
+        what = "caller" if activity_type == "PHONE_CALL" else "sender"
+    draft.values["phone_number"] = fields.choose_phone_number(draft.values.get("phone_number"), other, what=what)
+    if direction == "OUTGOING":
+        fields.contact_warning(other, activity_type, common.acknowledge_warnings)
+    return await insert_activity(session, scope, draft, now, state=state,
+                                 client_mutation_id=common.client_mutation_id)
+
+
+async def send_email(
+    session: AsyncSession, scope: Scope, values: Mapping[str, Any], parties: Sequence[PartyRef],
+    now: datetime, common: Common,
+) -> Activity:
+    """R-MAIL-1, recorded as SENT (delivery rules come with the sender). FROM defaults to you."""
+    earlier = await earlier_result(session, scope, "EMAIL", common.client_mutation_id)
+    if earlier is not None:
+        return earlier
+    if not any(p.role in ("TO", "CC", "BCC") for p in parties):
+        raise DomainError(ErrorCode.VALIDATION, "an email needs at least one recipient (to, cc or bcc)",
+                          ("input", "to"))
+    draft = await prepare(session, scope, "EMAIL", values, regarding_id=common.regarding_id,
+                          owner_id=common.owner_id, parties=with_default(parties, "FROM", scope.user_id))
+    message_id = draft.values.get("message_id")
+    if message_id and await session.scalar(select(Activity.id).where(Activity.message_id == message_id)):
+        raise DomainError(ErrorCode.DUPLICATE, "an email with this message id is already recorded",
+                          ("input", "messageId"))
+    return await insert_activity(session, scope, draft, now, state="SENT",
+                                 client_mutation_id=common.client_mutation_id)
+
+
+APPOINTMENT_NAMES = {"scheduled_start": "start", "scheduled_end": "end"}
+
+
+async def create_appointment(
+    session: AsyncSession, scope: Scope, values: Mapping[str, Any], parties: Sequence[PartyRef],
+    now: datetime, common: Common,
+) -> Activity:
+    """R-APPT-1: start and end (end ≥ start), SCHEDULED; the organizer defaults to you."""
+    earlier = await earlier_result(session, scope, "APPOINTMENT", common.client_mutation_id)
+    if earlier is not None:
+        return earlier
+    draft = await prepare(session, scope, "APPOINTMENT", values, regarding_id=common.regarding_id,
+                          owner_id=common.owner_id, parties=with_default(parties, "ORGANIZER", scope.user_id),
+                          names=APPOINTMENT_NAMES)
+    return await insert_activity(session, scope, draft, now, state="SCHEDULED",
+                                 client_mutation_id=common.client_mutation_id)

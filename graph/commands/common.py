@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.models import IdempotencyKey, Principal, Record
@@ -29,7 +29,7 @@ async def record_for(
     label = cls.__name__.lower()
     if row is None:
         raise not_found(label, field)
-    scope.require(action, secured_type(row.type), row, label)
+    scope.require(action, secured_type(row.type), row, label, field)
     return row
 
 
@@ -57,9 +57,20 @@ async def owner_for(
 
 
 async def replayed(session: AsyncSession, actor_id: uuid.UUID, operation: str, client_mutation_id: str | None) -> uuid.UUID | None:
-    """R-API-2: the id created by an earlier call with the same clientMutationId, if any."""
+    """R-API-2: the id created by an earlier call with the same clientMutationId, if any.
+
+    A retry often arrives while the first call is still running. On PostgreSQL the key is
+    locked for the rest of the transaction, so the retry waits for the first call to commit
+    and then finds its result (instead of both inserting the key and one failing). SQLite
+    write transactions are serial already (BEGIN IMMEDIATE).
+    """
     if not client_mutation_id:
         return None
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"idempotency:{actor_id}:{operation}:{client_mutation_id}"},
+        )
     return await session.scalar(
         select(IdempotencyKey.result_id).where(
             IdempotencyKey.actor_id == actor_id,

@@ -15,10 +15,10 @@ from graph.commands.common import any_record, owner_for, record_for, remember, r
 from graph.commands.outbox import publish
 from graph.commands.stamps import check_version, stamp_change, stamp_new
 from graph.events import RecordChanged
-from graph.models import RECORD_CLASSES, Account, Contact, Record
+from graph.models import RECORD_CLASSES, Account, Contact, Principal, Record
 from graph.rules import records as rules
 from graph.rules.access import Scope
-from graph.rules.errors import DomainError, ErrorCode, Problem
+from graph.rules.errors import DomainError, ErrorCode, Problem, not_found
 
 CREATABLE = {"ACCOUNT": Account, "CONTACT": Contact}
 ACCOUNT_FIELDS = ("name", "phone", "email", "website", "industry", "address_line", "city",
@@ -34,6 +34,7 @@ async def create_record(
     *, owner_id: uuid.UUID | None = None, client_mutation_id: str | None = None,
 ) -> Record:
     operation = f"create:{record_type}"
+    rules.check_client_mutation_id(client_mutation_id)
     earlier = await replayed(session, scope.user_id, operation, client_mutation_id)
     if earlier is not None:
         return await any_record(session, scope, earlier, ("input", "clientMutationId"))
@@ -90,7 +91,7 @@ async def _check_links(session: AsyncSession, scope: Scope, record_type: str, va
         target = await any_record(session, scope, target_id, path)
         if target.type != wanted:
             raise DomainError(ErrorCode.VALIDATION, f"{input_name} must name a {wanted.lower()}", path)
-        rules.require_active(target, wanted.lower())
+        rules.require_active(target, wanted.lower(), path)
         if row is not None and target.id == row.id:
             raise DomainError(ErrorCode.VALIDATION, "a record cannot be linked to itself", path)
         if key == "parent_account_id" and row is not None:
@@ -112,7 +113,7 @@ async def add_contacts_to_account(
 ) -> tuple[Account, list[Contact]]:
     """R-CON-2: all or nothing; a contact of another account is refused, naming that account."""
     account = await record_for(session, scope, Account, account_id, "append_to", ("input", "accountId"))
-    rules.require_active(account, "account")
+    rules.require_active(account, "account", ("input", "accountId"))
     problems: list[Problem] = []
     contacts: list[Contact] = []
     for index, contact_id in enumerate(dict.fromkeys(contact_ids)):
@@ -156,13 +157,29 @@ async def change_owner(
     row = await record_for(session, scope, Record, record_id, "assign")
     check_version(row, expected_version)
     rules.require_active(row, row.type.lower())
-    owner = await owner_for(session, scope, owner_id, secured_type(row.type), "assign")
+    owner = await _new_owner(session, owner_id)
     row.owner_id = owner.id
     row.owning_business_unit_id = owner.business_unit_id
     stamp_change(row, scope.user_id, now, expected_version)
     await session.flush()
     await publish(session, [RecordChanged(row.id, row.type, "OWNER_CHANGED", ("owner_id",))], scope.user_id, now)
     return row
+
+
+async def _new_owner(session: AsyncSession, owner_id: uuid.UUID) -> Principal:
+    """Who receives an assigned record: any active user or team.
+
+    The assign depth limits which records the viewer may hand over (checked on the row), not
+    to whom: a seller gives their own account to a colleague in another unit, as in the
+    products SPEC §1 follows.
+    """
+    field = ("input", "ownerId")
+    principal = await session.get(Principal, owner_id)
+    if principal is None:
+        raise not_found("owner", field)
+    if not principal.is_active:
+        raise DomainError(ErrorCode.DEACTIVATED, f"{principal.name} is deactivated and cannot own records", field)
+    return principal
 
 
 async def set_active(

@@ -21,9 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from graph.commands.outbox import publish
 from graph.events import TimelineChanged
 from graph.models import Activity, ActivityParty, Note, Record, TimelineCount, TimelineEntry
-from graph.rules.rollup import PARTY_TIMELINE_TYPES, timeline_targets
+from graph.rules.rollup import MAX_CHAIN, PARTY_TIMELINE_TYPES, rollup_parent, timeline_targets
 
 BATCH = 500
+# The table, not the polymorphic class: no discriminator criteria, and columns of every type.
+records = Record.__table__
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,8 @@ class EntryFacts:
 CountKey = tuple[uuid.UUID, str, str, str, uuid.UUID, uuid.UUID]
 
 
-def _count_key(row: dict[str, object]) -> CountKey:
+def count_key(row: dict[str, object]) -> CountKey:
+    """The `timeline_counts` row an index row is counted in."""
     return (row["record_id"], row["relation"], row["entry_type"], row["state"],  # type: ignore[return-value]
             row["owner_id"], row["owning_business_unit_id"])
 
@@ -61,10 +64,32 @@ def _count_key(row: dict[str, object]) -> CountKey:
 async def sync(
     session: AsyncSession, entry_ids: Iterable[uuid.UUID], now: datetime, actor_id: uuid.UUID | None,
 ) -> None:
-    """Bring the index in line with the current rows of these activities and notes."""
+    """Bring the index in line with the current rows of these activities and notes.
+
+    The notes on a synced activity are synced with it: they show wherever the activity
+    shows (R-NOTE-1), so a new regarding record or party list moves them too.
+    """
+    ids = list(dict.fromkeys(entry_ids))
+    known = set(ids)
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        notes_on = (await session.scalars(select(Note.id).where(Note.activity_id.in_(chunk)))).all()
+        followers = [n for n in notes_on if n not in known]
+        await _sync_batch(session, chunk + followers, now, actor_id, quiet=frozenset(followers))
+
+
+async def forget(
+    session: AsyncSession, entry_ids: Iterable[uuid.UUID], now: datetime, actor_id: uuid.UUID | None,
+) -> None:
+    """Take entries off every timeline, counts included, BEFORE their rows are deleted.
+
+    The index rows' foreign keys cascade: deleting an activity or note first would drop
+    its index rows behind the counts' back, and a later `sync` would find nothing to
+    subtract. Call this, then delete.
+    """
     ids = list(dict.fromkeys(entry_ids))
     for start in range(0, len(ids), BATCH):
-        await _sync_batch(session, ids[start:start + BATCH], now, actor_id)
+        await _sync_batch(session, ids[start:start + BATCH], now, actor_id, gone=True)
 
 
 async def record_moved(session: AsyncSession, record_id: uuid.UUID, now: datetime, actor_id: uuid.UUID | None) -> None:
@@ -75,8 +100,13 @@ async def record_moved(session: AsyncSession, record_id: uuid.UUID, now: datetim
     await sync(session, entry_ids, now, actor_id)
 
 
-async def _sync_batch(session: AsyncSession, ids: Sequence[uuid.UUID], now: datetime, actor_id: uuid.UUID | None) -> None:
-    facts = await _facts(session, ids)
+async def _sync_batch(
+    session: AsyncSession, ids: Sequence[uuid.UUID], now: datetime, actor_id: uuid.UUID | None,
+    quiet: frozenset[uuid.UUID] = frozenset(), gone: bool = False,
+) -> None:
+    """Write the difference for `ids`; entries in `quiet` (notes that merely follow their
+    activity) publish an event only when their rows changed; `gone` entries show nowhere."""
+    facts = {} if gone else await _facts(session, ids)
     parent_of = await _parents(session, facts.values())
     old_rows = [
         dict(r._mapping) for r in await session.execute(
@@ -103,18 +133,23 @@ async def _sync_batch(session: AsyncSession, ids: Sequence[uuid.UUID], now: date
             if fact else {}
         )
         existing = {row["record_id"]: row for row in old_by_entry.get(entry_id, [])}
+        changed = False
         for record_id, row in existing.items():
             new = wanted.get(record_id)  # type: ignore[call-overload]
             if new is None or any(new[k] != row[k] for k in new):
+                changed = True
                 to_delete.append(row["id"])  # type: ignore[arg-type]
-                deltas[_count_key(row)] -= 1
+                deltas[count_key(row)] -= 1
                 if new is not None:
                     to_insert.append(new)
-                    deltas[_count_key(new)] += 1
+                    deltas[count_key(new)] += 1
         for record_id, row in wanted.items():
             if record_id not in existing:
+                changed = True
                 to_insert.append(row)
-                deltas[_count_key(row)] += 1
+                deltas[count_key(row)] += 1
+        if (not wanted and not existing) or (entry_id in quiet and not changed):
+            continue
         added = tuple(r for r in wanted if r not in existing)
         removed = tuple(r for r in existing if r not in wanted)  # type: ignore[misc]
         change = "ADDED" if not existing else "REMOVED" if not wanted else "CHANGED"
@@ -125,7 +160,7 @@ async def _sync_batch(session: AsyncSession, ids: Sequence[uuid.UUID], now: date
         await session.execute(delete(TimelineEntry).where(TimelineEntry.id.in_(to_delete)))
     if to_insert:
         await session.execute(insert(TimelineEntry), to_insert)
-    await _apply_counts(session, deltas)
+    await apply_counts(session, deltas)
     await publish(session, events, actor_id, now)
 
 
@@ -166,16 +201,17 @@ async def _parents(session: AsyncSession, facts: Iterable[EntryFacts]) -> dict[u
     """Roll-up parents of every record the entries name, walked up to the top."""
     parent_of: dict[uuid.UUID, uuid.UUID | None] = {}
     frontier = {r for f in facts for r in (f.regarding_id, *f.party_ids) if r is not None}
-    for _ in range(8):
+    for _ in range(MAX_CHAIN + 1):
         frontier -= parent_of.keys()
         if not frontier:
             break
         rows = await session.execute(
-            select(Record.id, Record.account_id, Record.customer_id).where(Record.id.in_(frontier))
+            select(records.c.id, records.c.account_id, records.c.customer_id,
+                   records.c.qualified_opportunity_id).where(records.c.id.in_(frontier))
         )
         found = set()
-        for record_id, account_id, customer_id in rows:
-            parent_of[record_id] = account_id or customer_id
+        for record_id, account_id, customer_id, opportunity_id in rows:
+            parent_of[record_id] = rollup_parent(account_id, customer_id, opportunity_id)
             found.add(record_id)
         for missing in frontier - found:
             parent_of[missing] = None
@@ -183,7 +219,8 @@ async def _parents(session: AsyncSession, facts: Iterable[EntryFacts]) -> dict[u
     return parent_of
 
 
-async def _apply_counts(session: AsyncSession, deltas: Counter[CountKey]) -> None:
+async def apply_counts(session: AsyncSession, deltas: Counter[CountKey]) -> None:
+    """Move the kept counts by `deltas`, one upsert statement (atomic under concurrency)."""
     rows = [
         {"record_id": k[0], "relation": k[1], "entry_type": k[2], "state": k[3],
          "owner_id": k[4], "owning_business_unit_id": k[5], "count": n}

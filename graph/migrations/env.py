@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 from alembic import context
 from sqlalchemy import pool, text
@@ -17,11 +18,10 @@ target_metadata = Base.metadata
 
 
 def _url() -> str:
-    url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
-    if not url:
-        from server.settings import get_settings
-
-        url = get_settings().database_url
+    # `relate migrate` and the tests pass the URL in; a hand-run `alembic` reads the same
+    # variable the server does (graph/ stays below server/, so not through its settings).
+    url = (config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
+           or os.environ.get("RELATE_DATABASE_URL") or "sqlite+aiosqlite:///./relate.db")
     return async_url(url)
 
 

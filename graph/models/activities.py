@@ -23,6 +23,9 @@ class Activity(Stamped, Base):
         Index(None, "regarding_id"),
         Index(None, "owning_business_unit_id"),
         UniqueConstraint("message_id"),
+        # Once only (R-TRACK-2): the database, not a read-then-write check, refuses a second
+        # activity for the same meeting, so two concurrent saves cannot both create one.
+        UniqueConstraint("ical_uid"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -51,9 +54,15 @@ class Activity(Stamped, Base):
     in_reply_to: Mapped[str | None] = mapped_column(String(400))
     categories: Mapped[list[str] | None] = mapped_column()
     send_at: Mapped[datetime | None]
+    # When a tracked email was sent (R-TRACK-1), as the mail client says.
+    sent_on: Mapped[datetime | None]
     # Appointments.
     location: Mapped[str | None] = mapped_column(String(400))
     online_meeting_url: Mapped[str | None] = mapped_column(String(1000))
+    # A tracked meeting's iCalendar UID: a later save of the same meeting updates it.
+    ical_uid: Mapped[str | None] = mapped_column(String(400))
+    # Saved from a mail client (R-TRACK-*): may be relinked, recategorised or deleted there.
+    is_tracked: Mapped[bool] = mapped_column(default=False)
     # Counted on their owner (R-ATT-1), so a page shows counts without another query.
     attachment_count: Mapped[int] = mapped_column(default=0)
     note_count: Mapped[int] = mapped_column(default=0)

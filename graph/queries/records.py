@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from graph.models import RECORD_CLASSES, Record
+from graph.models import RECORD_CLASSES, Account, Record
 from graph.queries.keyset import SortKey
 from graph.rules.access import Scope
+from graph.rules.records import check_filter_text
 
 ORDER_COLUMNS = {
     "NAME": Record.name,
@@ -52,6 +53,9 @@ def _like(text: str) -> str:
 
 
 def list_query(scope: Scope, record_type: str, flt: RecordFilter) -> Select[tuple[Record]]:
+    """The viewer's readable rows of one type matching `flt` (VALIDATION for unusable text)."""
+    check_filter_text({"text": flt.text, "email": flt.email, "industry": flt.industry, "city": flt.city},
+                      ("filter",))
     cls = RECORD_CLASSES[record_type]
     conditions: list[ColumnElement[bool]] = [readable(scope, record_type)]
     if flt.states:
@@ -68,7 +72,7 @@ def list_query(scope: Scope, record_type: str, flt: RecordFilter) -> Select[tupl
     if flt.email:
         conditions.append(func.lower(Record.email) == flt.email.strip().lower())
     if flt.industry:
-        conditions.append(Record.industry == flt.industry)  # type: ignore[attr-defined]
+        conditions.append(func.lower(Account.industry) == flt.industry.strip().lower())
     if flt.city:
         conditions.append(func.lower(Record.city) == flt.city.strip().lower())
     return select(cls).where(*conditions)
@@ -83,6 +87,7 @@ def sort_keys(order_by: Sequence[tuple[str, bool]]) -> list[SortKey]:
 
 async def quick_find(session: AsyncSession, scope: Scope, text: str, limit: int) -> list[Record]:
     """R-REC-4: names, emails and phone numbers of every type the viewer may read."""
+    check_filter_text({"text": text}, ())
     pattern = _like(text.strip())
     digits = "".join(ch for ch in text if ch.isdigit())
     matches = [Record.name.ilike(pattern, escape="\\"), Record.email.ilike(pattern, escape="\\")]

@@ -8,12 +8,12 @@ and event check; writes call `scope.require(...)` on the row they change.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, false, true
 
 from graph.rules.errors import DomainError, ErrorCode
 
@@ -107,12 +107,18 @@ class Scope:
         """May the viewer create (or assign) a row that will be owned like this?"""
         return self.allows(self.depth(record_type, action), owner_id, unit_id)
 
-    def require(self, action: str, record_type: str, row: Owned, what: str = "record") -> None:
+    def require(self, action: str, record_type: str, row: Owned, what: str = "record",
+                field: Sequence[str] | None = None) -> None:
+        """Refuse `action` on `row`: NOT_FOUND when the viewer may not even read it (the very
+        answer a missing id gets, so existence is not leaked), FORBIDDEN otherwise.
+
+        Read is checked first: a right to act on a row one cannot read must not reveal it.
+        """
+        if not self.can("read", record_type, row):
+            raise DomainError(ErrorCode.NOT_FOUND, f"{what} not found", field)
         if not self.can(action, record_type, row):
-            if not self.can("read", record_type, row):
-                raise DomainError(ErrorCode.NOT_FOUND, f"{what} not found")
             raise DomainError(
-                ErrorCode.FORBIDDEN, f"you may not {action.replace('_', ' ')} this {what}"
+                ErrorCode.FORBIDDEN, f"you may not {action.replace('_', ' ')} this {what}", field
             )
 
     def require_configuration(self) -> None:

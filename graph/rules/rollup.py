@@ -18,6 +18,21 @@ PARTY_TIMELINE_TYPES = frozenset({"CONTACT", "LEAD", "ACCOUNT"})
 MAX_CHAIN = 8
 
 
+def rollup_parent(
+    account_id: uuid.UUID | None,
+    customer_id: uuid.UUID | None,
+    qualified_opportunity_id: uuid.UUID | None = None,
+) -> uuid.UUID | None:
+    """The one record a record's timeline rolls up into (R-TL-2, R-LEAD-1).
+
+    A contact rolls up into its account; an opportunity or a case into its customer; a
+    qualified lead into the opportunity it became, so that opportunity (and, through it,
+    the customer) shows the lead's history. An account has no roll-up parent: its
+    parent account is reached by reading `rollup: EXTENDED`, not by copying rows up.
+    """
+    return account_id or customer_id or qualified_opportunity_id
+
+
 def ancestors(record_id: uuid.UUID, parent_of: Mapping[uuid.UUID, uuid.UUID | None]) -> list[uuid.UUID]:
     """The roll-up parents of a record, nearest first: contact → account; case → customer → …"""
     chain: list[uuid.UUID] = []

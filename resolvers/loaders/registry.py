@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from graph.db import Database
 from graph.rules.access import Scope
 from resolvers.loaders.activity_by_id import ActivityByIdLoader
+from resolvers.loaders.attachments_by_owner import AttachmentsByOwnerLoader
+from resolvers.loaders.note_by_id import NoteByIdLoader
+from resolvers.loaders.notes_by_activity import NotesByActivityLoader
 from resolvers.loaders.principal_by_id import PrincipalByIdLoader
 from resolvers.loaders.record_by_id import RecordByIdLoader
 
@@ -16,6 +19,9 @@ class Loaders:
     principal_by_id: PrincipalByIdLoader
     record_by_id: RecordByIdLoader
     activity_by_id: ActivityByIdLoader
+    note_by_id: NoteByIdLoader
+    notes_by_activity: NotesByActivityLoader
+    attachments_by_owner: AttachmentsByOwnerLoader
 
     @classmethod
     def for_viewer(cls, db: Database, scope: Scope) -> Loaders:
@@ -23,4 +29,7 @@ class Loaders:
             principal_by_id=PrincipalByIdLoader(db),
             record_by_id=RecordByIdLoader(db, scope),
             activity_by_id=ActivityByIdLoader(db, scope),
+            note_by_id=NoteByIdLoader(db, scope),
+            notes_by_activity=NotesByActivityLoader(db, scope),
+            attachments_by_owner=AttachmentsByOwnerLoader(db),
         )

@@ -118,7 +118,16 @@ class ChangeOwnerInput:
     expected_version: int | None = None
 
 
-@strawberry.input
-class RecordStateInput:
-    id: strawberry.ID
+@strawberry.input(description="Make a record read-only and hidden from default lists (R-REC-2).")
+class DeactivateRecordInput:
+    id: strawberry.ID = strawberry.field(description="An account or a contact.")
     expected_version: int | None = None
+
+
+@strawberry.input(description="Make a deactivated record writable and listed again (R-REC-2).")
+class ActivateRecordInput:
+    id: strawberry.ID = strawberry.field(description="An account or a contact.")
+    expected_version: int | None = None
+
+
+RecordStateInput = DeactivateRecordInput | ActivateRecordInput

@@ -105,7 +105,9 @@ class Activity(Node):
     state: ActivityState
     status_reason: str | None
     priority: Priority
-    due: datetime | None
+    due: datetime | None = strawberry.field(
+        description="When it is due; an appointment is due when it starts. Lists sort it last when null."
+    )
     scheduled_start: datetime | None
     scheduled_end: datetime | None
     actual_end: datetime | None
@@ -209,3 +211,35 @@ def activity_node(row: models.Activity) -> Activity:
 
 
 ACTIVITY_TYPES: list[type] = [Task, PhoneCall, Email, Appointment, TextMessage]
+
+
+@strawberry.type
+class ActivityTypeCount:
+    type: ActivityType
+    count: int
+
+
+@strawberry.type
+class ActivityStateCount:
+    state: ActivityState
+    count: int
+
+
+@strawberry.type(description="How many activities match a filter, by type and by state (R-VIEW-1).")
+class ActivityCounts:
+    total: int
+    by_type: list[ActivityTypeCount]
+    by_state: list[ActivityStateCount]
+
+    @classmethod
+    def from_pairs(cls, found: dict[tuple[str, str], int]) -> ActivityCounts:
+        by_type: dict[str, int] = {}
+        by_state: dict[str, int] = {}
+        for (activity_type, state), n in found.items():
+            by_type[activity_type] = by_type.get(activity_type, 0) + n
+            by_state[state] = by_state.get(state, 0) + n
+        return cls(
+            total=sum(found.values()),
+            by_type=[ActivityTypeCount(type=ActivityType(t), count=n) for t, n in sorted(by_type.items())],
+            by_state=[ActivityStateCount(state=ActivityState(s), count=n) for s, n in sorted(by_state.items())],
+        )

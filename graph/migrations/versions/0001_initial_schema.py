@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 09:02:34.994844
+Create Date: 2026-11-23 09:09:08.931053
 """
 
 from __future__ import annotations
@@ -225,8 +225,11 @@ def upgrade() -> None:
     sa.Column('in_reply_to', sa.String(length=400), nullable=True),
     sa.Column('categories', sa.JSON(), nullable=True),
     sa.Column('send_at', graph.models.base.UTCDateTime(), nullable=True),
+    sa.Column('sent_on', graph.models.base.UTCDateTime(), nullable=True),
     sa.Column('location', sa.String(length=400), nullable=True),
     sa.Column('online_meeting_url', sa.String(length=1000), nullable=True),
+    sa.Column('ical_uid', sa.String(length=400), nullable=True),
+    sa.Column('is_tracked', sa.Boolean(), nullable=False),
     sa.Column('attachment_count', sa.Integer(), nullable=False),
     sa.Column('note_count', sa.Integer(), nullable=False),
     sa.Column('party_list', sa.JSON(), nullable=False),
@@ -239,6 +242,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['owning_business_unit_id'], ['business_units.id'], name=op.f('fk_activities_owning_business_unit_id_business_units')),
     sa.ForeignKeyConstraint(['regarding_id'], ['records.id'], name=op.f('fk_activities_regarding_id_records')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_activities')),
+    sa.UniqueConstraint('ical_uid', name=op.f('uq_activities_ical_uid')),
     sa.UniqueConstraint('message_id', name=op.f('uq_activities_message_id'))
     )
     with op.batch_alter_table('activities', schema=None) as batch_op:

@@ -1,0 +1,109 @@
+"""The "My activities" list and its counts (R-VIEW-1), and the page prefetch for activities.
+
+A page costs a fixed number of statements: the page, its count when asked, and one batch
+per kind of related row the query selected (principals, records). Parties come from the
+`party_list` copy on each row, so they add no statement; their users and records join
+the same two batches as owners and regarding records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from graph import models
+from graph.queries import activities as queries
+from graph.queries.paging import count, fetch_page
+from resolvers.context import Info
+from resolvers.ids import decode_id, decode_ids
+from resolvers.pagination import encode_cursor, page_request
+from resolvers.selection import node_selection, sub_selection
+from schema.inputs import activities as inputs
+from schema.types.activities import PRINCIPAL_PARTY_TYPES, Activity, ActivityCounts, activity_node
+from schema.types.connection import Connection, Edge, PageInfo
+
+PRINCIPAL_IDS = {"owner": "owner_id", "createdBy": "created_by_id", "modifiedBy": "modified_by_id"}
+REGARDING_TYPES = {"Account", "Contact", "Lead", "Opportunity", "Case"}
+
+
+async def prefetch_activity_related(info: Info, rows: Iterable[models.Activity], selected: dict[str, Any]) -> None:
+    """Load, in one batch per kind, the principals and records the selected fields show."""
+    rows = list(rows)
+    principal_ids: set[uuid.UUID] = set()
+    record_ids: set[uuid.UUID] = set()
+    for name, column in PRINCIPAL_IDS.items():
+        if name in selected:
+            principal_ids.update(getattr(r, column) for r in rows)
+    if "regarding" in selected:
+        record_ids.update(r.regarding_id for r in rows if r.regarding_id is not None)
+    if "parties" in selected and "party" in sub_selection(selected, "parties"):
+        for row in rows:
+            for party in row.party_list or ():
+                if party.get("party_id"):
+                    wanted = principal_ids if party.get("party_type") in PRINCIPAL_PARTY_TYPES else record_ids
+                    wanted.add(uuid.UUID(party["party_id"]))
+    loaders = info.context.loaders
+    waits = []
+    if principal_ids:
+        waits.append(loaders.principal_by_id.load_many(list(principal_ids)))
+    if record_ids:
+        waits.append(loaders.record_by_id.load_many(list(record_ids)))
+    if waits:
+        await asyncio.gather(*waits)
+
+
+def _filter(info: Info, f: inputs.ActivityFilter | None) -> queries.ActivityFilter:
+    f = f or inputs.ActivityFilter()
+    regarding_id = decode_id(f.regarding.record_id, REGARDING_TYPES, ("filter", "regarding", "recordId")) \
+        if f.regarding is not None else None
+    return queries.make_filter(
+        info.context.scope,
+        owner=f.owner.value if f.owner is not None else None,
+        owner_ids=(decode_ids(f.owner_ids, {"User", "Team"}, ("filter", "ownerIds"))
+                   if f.owner_ids is not None else None),
+        types=[t.value for t in f.types] if f.types else None,
+        states_given=[s.value for s in f.states] if f.states else None,
+        group=f.state_group.value if f.state_group is not None else None,
+        regarding_id=regarding_id, personal_only=bool(f.regarding_none),
+        due_after=f.due_after, due_before=f.due_before,
+    )
+
+
+async def activities(
+    info: Info, filter: inputs.ActivityFilter | None = None, order_by: list[inputs.ActivityOrder] | None = None,
+    first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None,
+) -> Connection[Activity]:
+    """"My activities" (R-VIEW-1): yours by default, any type and state, soonest due first."""
+    scope = info.context.scope
+    flt = _filter(info, filter)
+    keys = queries.sort_keys([(o.field.value, o.direction.value == "DESC") for o in order_by or []])
+    request = page_request(keys, first, after, last, before)
+    query = queries.list_query(scope, flt)
+    db = info.context.db
+    async with db.read() as session:
+        page = await fetch_page(session, query, keys, request)
+    await prefetch_activity_related(info, page.rows, node_selection(info))
+    edges = [Edge(cursor=encode_cursor(keys, queries.position(r, keys)), node=activity_node(r)) for r in page.rows]
+
+    async def total() -> int:
+        async with db.read() as session:
+            return await count(session, query)
+
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next, has_previous_page=page.has_previous,
+            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
+        ),
+        counter=total,
+    )
+
+
+async def activity_counts(info: Info, filter: inputs.ActivityFilter | None = None) -> ActivityCounts:
+    """The same filter as `activities`, counted by type and by state."""
+    flt = _filter(info, filter)
+    async with info.context.db.read() as session:
+        found = await queries.counts(session, info.context.scope, flt)
+    return ActivityCounts.from_pairs(found)

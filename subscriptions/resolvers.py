@@ -1,0 +1,179 @@
+"""Subscription resolvers: timelineChanged, workListChanged, recordChanged, and liveCursor.
+
+Each pushes an event only after checking it for this subscriber, now: the websocket's
+token is re-authenticated (a revoked token or deactivated user ends the stream with
+UNAUTHENTICATED) and the changed object is loaded with fresh loaders under the current
+scope, so nothing the subscriber may not read is pushed (R-LIVE-4). The connection's
+context lives as long as the socket; its loaders are replaced for every event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncGenerator
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+
+from graph.events import record_topic, timeline_topic, worklist_topic
+from graph.rules.errors import DomainError, ErrorCode
+from resolvers.context import Info
+from resolvers.ids import decode_id, to_global_id
+from resolvers.loaders.registry import Loaders
+from schema.types.activities import GRAPHQL_NAMES as ACTIVITY_NAMES
+from schema.types.events import ChangeKind, RecordChangedEvent, TimelineChangedEvent, WorkListChangedEvent
+from schema.types.records import GRAPHQL_NAMES as RECORD_NAMES
+from subscriptions import log as outbox
+from subscriptions.live import LiveUpdates
+from subscriptions.log import LogEvent, decode_cursor
+
+RECORD_TYPE_NAMES = frozenset(RECORD_NAMES.values())
+ENTRY_NAMES = {**ACTIVITY_NAMES, "NOTE": "Note"}
+ADDED_WORDS = frozenset({"ADDED", "CREATED"})
+REMOVED_WORDS = frozenset({"REMOVED", "DELETED"})
+
+
+class Unauthenticated(GraphQLError):
+    def __init__(self) -> None:
+        super().__init__("the token was revoked or the user deactivated; connect again",
+                         extensions={"code": ErrorCode.UNAUTHENTICATED.value})
+
+
+def _live(info: Info) -> LiveUpdates:
+    state = getattr(getattr(info.context.request, "app", None), "state", None)
+    live = getattr(state, "live", None)
+    if live is None:
+        raise GraphQLError("live updates are not running on this server",
+                           extensions={"code": "UNAVAILABLE"})
+    return live
+
+
+def _position(after: str | None) -> int | None:
+    if after is None:
+        return None
+    seq = decode_cursor(after)
+    if seq is None:
+        raise DomainError(ErrorCode.VALIDATION, f"'{after}' is not a live-update cursor", ["after"])
+    return seq
+
+
+def _record_id(global_id: str, argument: str) -> uuid.UUID:
+    return decode_id(global_id, RECORD_TYPE_NAMES, [argument])
+
+
+async def _readable_record(info: Info, record_id: uuid.UUID) -> None:
+    if await info.context.fresh_loaders().record_by_id.load(record_id) is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "record not found")
+
+
+async def _recheck(info: Info, live: LiveUpdates) -> Loaders:
+    """Who is listening, as of this event: fresh viewer, fresh scope, fresh loaders."""
+    viewer = await live.reauthenticate(info.context)
+    info.context.viewer = viewer
+    if viewer is None:
+        raise Unauthenticated()
+    return info.context.fresh_loaders()
+
+
+def _change(word: str) -> ChangeKind:
+    if word in ADDED_WORDS:
+        return ChangeKind.ADDED
+    if word in REMOVED_WORDS:
+        return ChangeKind.REMOVED
+    return ChangeKind.CHANGED
+
+
+def _timeline_change(payload: dict[str, Any], record_id: uuid.UUID) -> ChangeKind:
+    key = str(record_id)
+    if key in payload.get("removedFrom", ()):
+        return ChangeKind.REMOVED
+    if key in payload.get("addedTo", ()):
+        return ChangeKind.ADDED
+    return ChangeKind.CHANGED
+
+
+async def _entry(loaders: Loaders, entry_type: str, entry_id: uuid.UUID) -> Any:
+    if entry_type in ACTIVITY_NAMES:
+        return await loaders.activity_by_id.load(entry_id)
+    if entry_type == "NOTE":
+        return await loaders.note_by_id.load(entry_id)
+    return None
+
+
+def _camel(name: str) -> str:
+    name = name.removesuffix("_id")
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+async def timeline_changed(info: Info, record_id: strawberry.ID,
+                           after: str | None = None) -> AsyncGenerator[TimelineChangedEvent, None]:
+    live = _live(info)
+    info.context.scope  # noqa: B018 - authenticated before anything else
+    raw_id = _record_id(record_id, "recordId")
+    position = _position(after)
+    await _readable_record(info, raw_id)
+    async for event in live.events(timeline_topic(raw_id), position):
+        if event.kind != "timeline.changed":
+            continue
+        loaders = await _recheck(info, live)
+        entry_type = str(event.payload.get("entryType"))
+        entry_id = uuid.UUID(event.payload["entryId"])
+        record, entry = await asyncio.gather(loaders.record_by_id.load(raw_id),
+                                             _entry(loaders, entry_type, entry_id))
+        if record is None or entry is None:
+            continue  # not readable now (or gone): not pushed, not even counted
+        yield TimelineChangedEvent(
+            cursor=event.cursor, change=_timeline_change(event.payload, raw_id), record_id=record_id,
+            entry_id=strawberry.ID(to_global_id(ENTRY_NAMES.get(entry_type, entry_type), entry_id)),
+            entry=entry,
+        )
+
+
+async def record_changed(info: Info, id: strawberry.ID,
+                         after: str | None = None) -> AsyncGenerator[RecordChangedEvent, None]:
+    live = _live(info)
+    info.context.scope  # noqa: B018
+    raw_id = _record_id(id, "id")
+    position = _position(after)
+    await _readable_record(info, raw_id)
+    async for event in live.events(record_topic(raw_id), position):
+        if event.kind != "record.changed":
+            continue
+        loaders = await _recheck(info, live)
+        record = await loaders.record_by_id.load(raw_id)
+        if record is None:
+            continue
+        yield RecordChangedEvent(cursor=event.cursor, change=_change(str(event.payload.get("change"))),
+                                 changed_fields=[_camel(f) for f in event.payload.get("fields", ())],
+                                 record=record)
+
+
+async def work_list_changed(info: Info, after: str | None = None) -> AsyncGenerator[WorkListChangedEvent, None]:
+    live = _live(info)
+    user_id = info.context.scope.user_id
+    position = _position(after)
+    async for event in live.events(worklist_topic(user_id), position):
+        if event.kind != "worklist.changed":
+            continue
+        pushed = await _work_list_event(info, live, event)
+        if pushed is not None:
+            yield pushed
+
+
+async def _work_list_event(info: Info, live: LiveUpdates, event: LogEvent) -> WorkListChangedEvent | None:
+    loaders = await _recheck(info, live)
+    raw = event.payload.get("recordId")
+    record = await loaders.record_by_id.load(uuid.UUID(raw)) if raw else None
+    if raw and record is None:
+        return None
+    reason = str(event.payload.get("change") or "CHANGED")
+    return WorkListChangedEvent(cursor=event.cursor, change=_change(reason), reason=reason, record=record)
+
+
+async def live_cursor(info: Info) -> str:
+    """The cursor of "now": read it before loading data, subscribe with it as `after`."""
+    info.context.scope  # noqa: B018
+    return outbox.encode_cursor(await outbox.head(info.context.db))
