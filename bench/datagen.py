@@ -12,6 +12,9 @@ Shape (as the PostGraphile anchor in DESIGN §9): one account with `contacts` co
 activity i regards the account when i % 5 == 0 (20 %), else contact i % contacts (80 %);
 types cycle task, phone call, email, appointment; a third are closed; activity i is
 dated i minutes before `now`, unless `same_date` puts every one at the same instant.
+`load_anchor` writes the anchor's own layout instead (10,000 accounts, 100,000 contacts,
+account 1 with 1,000 of them, activities about accounts and contacts alike), for
+`bench/compare.py`.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from graph.models import (
     EventTopic,
     OutboxEvent,
     Principal,
+    Record,
     TimelineEntry,
 )
 from graph.rules import activity_states as states
@@ -85,15 +89,29 @@ async def load_timeline(
     account_id, contact_ids = await _records(db, shape, people, account_id, now)
     parent_of: dict[uuid.UUID, uuid.UUID | None] = {c: account_id for c in contact_ids}
     parent_of[account_id] = None
+    entries = await _load_activities(db, shape, range(shape.activities), people, [account_id], contact_ids,
+                                     parent_of, now, progress)
+    newest = now
+    oldest = now if shape.same_date else now - timedelta(minutes=max(shape.activities - 1, 0))
+    return Loaded(account_id, contact_ids, newest, oldest, shape.activities, entries)
+
+
+async def _load_activities(
+    db: Database, shape: TimelineShape | AnchorShape, numbers: range, people: list[Owner],
+    account_ids: Sequence[uuid.UUID], contact_ids: list[uuid.UUID], parent_of: dict[uuid.UUID, uuid.UUID | None],
+    now: datetime, progress: Any,
+) -> int:
+    """Activities `numbers` in chunks, with their parties, index rows, events and kept counts;
+    returns how many index rows were written."""
     writer = await BulkWriter.open(db, shape)
     counts: Counter[timeline_index.CountKey] = Counter()
     entries = 0
     try:
-        for start in range(0, shape.activities, shape.chunk):
-            stop = min(start + shape.chunk, shape.activities)
+        for start in range(numbers.start, numbers.stop, shape.chunk):
+            stop = min(start + shape.chunk, numbers.stop)
             batch = _Batch()
             for i in range(start, stop):
-                _activity(batch, i, shape, people, account_id, contact_ids, parent_of, now)
+                _activity(batch, i, shape, people, account_ids, contact_ids, parent_of, now)
             for row in batch.entries:
                 counts[timeline_index.count_key(row)] += 1
             entries += len(batch.entries)
@@ -104,15 +122,92 @@ async def load_timeline(
                 await writer.events(batch.events)
             await writer.commit()
             if progress is not None:
-                progress(stop)
+                progress(stop - numbers.start)
         await writer.finish()
     finally:
         await writer.close()
     async with db.unit_of_work() as session:
         await timeline_index.apply_counts(session, counts)
-    newest = now
-    oldest = now if shape.same_date else now - timedelta(minutes=max(shape.activities - 1, 0))
-    return Loaded(account_id, contact_ids, newest, oldest, shape.activities, entries)
+    return entries
+
+
+@dataclass(frozen=True)
+class AnchorShape:
+    """The PostGraphile anchor's layout (shared/bench/postgraphile_anchor.sql, DESIGN §9):
+    account g is owned by user g % 100; contact g belongs to account 1 when g <= 1,000, else
+    to account 1 + g % accounts; activity g (1-based) regards account 1 + g % accounts when
+    g % 5 == 0, else contact 1 + g % contacts. With the defaults account 1 shows 8,200."""
+
+    activities: int = 1_000_000
+    accounts: int = 10_000
+    contacts: int = 100_000
+    first_account_contacts: int = 1000
+    events: bool = True
+    chunk: int = 50_000
+    same_date: bool = False
+
+
+@dataclass(frozen=True)
+class AnchorLoaded:
+    account_ids: list[uuid.UUID]
+    contact_ids: list[uuid.UUID]
+    activities: int
+    entries: int
+
+
+async def load_anchor(db: Database, shape: AnchorShape, *, owners: Sequence[uuid.UUID],
+                      now: datetime | None = None, progress: Any = None) -> AnchorLoaded:
+    """The anchor's accounts, contacts and activities, as the commands would write them.
+
+    `owners` are the anchor's users 1..N in order. Lists are 0-based: `account_ids[k]` is
+    the anchor's account k + 1, so "account 1 + g % n" is `account_ids[g % n]`, which is
+    also what `_activity` picks for activity g.
+    """
+    now = now or datetime.now(UTC)
+    people = await _owners(db, owners)
+    account_ids = [uuid.uuid4() for _ in range(shape.accounts)]
+    contact_ids = [uuid.uuid4() for _ in range(shape.contacts)]
+    parent_of: dict[uuid.UUID, uuid.UUID | None] = {a: None for a in account_ids}
+    accounts, contacts, events = [], [], []
+    for g in range(1, shape.accounts + 1):
+        owner = people[g % len(people)]
+        accounts.append(_record_row(account_ids[g - 1], "ACCOUNT", f"Account {g}", owner, now))
+        events.append((RecordChanged(account_ids[g - 1], "ACCOUNT", "CREATED"), owner.id, now))
+    for g in range(1, shape.contacts + 1):
+        owner = people[g % len(people)]
+        account = account_ids[0] if g <= shape.first_account_contacts else account_ids[g % shape.accounts]
+        parent_of[contact_ids[g - 1]] = account
+        contacts.append(_record_row(contact_ids[g - 1], "CONTACT", f"F{g} L{g}", owner, now, first_name=f"F{g}",
+                                    last_name=f"L{g}", email=f"c{g}@x.test", account_id=account,
+                                    do_not_phone=False, do_not_email=False, do_not_text=False))
+        events.append((RecordChanged(contact_ids[g - 1], "CONTACT", "CREATED"), owner.id, now))
+    writer = await BulkWriter.open(db, shape)
+    try:
+        for rows in (accounts, contacts):
+            for start in range(0, len(rows), shape.chunk):
+                await writer.write(Record.__table__, rows[start:start + shape.chunk])
+        if shape.events:
+            await writer.events(events)
+        await writer.commit()
+        await writer.finish()
+    finally:
+        await writer.close()
+    entries = await _load_activities(db, shape, range(1, shape.activities + 1), people, account_ids, contact_ids,
+                                     parent_of, now, progress)
+    return AnchorLoaded(account_ids, contact_ids, shape.activities, entries)
+
+
+_RECORD_DEFAULTS = {c.name: c.default.arg for c in Record.__table__.columns
+                    if c.default is not None and c.default.is_scalar}
+
+
+def _record_row(record_id: uuid.UUID, record_type: str, name: str, owner: Owner, now: datetime,
+                **values: Any) -> dict[str, Any]:
+    """A record row as `create_record` writes it (active, stamped by its owner, version 1),
+    with the column defaults the ORM fills in for every record type (one table)."""
+    return {**_RECORD_DEFAULTS, "id": record_id, "type": record_type, "name": name, "state": "ACTIVE", "owner_id": owner.id,
+            "owning_business_unit_id": owner.unit_id, "created_by_id": owner.id, "modified_by_id": owner.id,
+            "created_on": now, "modified_on": now, "version": 1, **values}
 
 
 async def _owners(db: Database, ids: Sequence[uuid.UUID]) -> list[Owner]:
@@ -168,12 +263,13 @@ class _Batch:
         self.events: list[tuple[Event, uuid.UUID, datetime]] = []
 
 
-def _activity(batch: _Batch, i: int, shape: TimelineShape, people: list[Owner], account_id: uuid.UUID,
-              contact_ids: list[uuid.UUID], parent_of: dict[uuid.UUID, uuid.UUID | None], now: datetime) -> None:
+def _activity(batch: _Batch, i: int, shape: TimelineShape | AnchorShape, people: list[Owner],
+              account_ids: Sequence[uuid.UUID], contact_ids: list[uuid.UUID],
+              parent_of: dict[uuid.UUID, uuid.UUID | None], now: datetime) -> None:
     """Activity i: its row, party rows, index rows and event, as `insert_activity` makes them."""
     kind = KINDS[i % len(KINDS)]
     about_account = i % 5 == 0 or not contact_ids
-    regarding = account_id if about_account else contact_ids[i % len(contact_ids)]
+    regarding = account_ids[i % len(account_ids)] if about_account else contact_ids[i % len(contact_ids)]
     regarding_type = "ACCOUNT" if about_account else "CONTACT"
     owner, creator = people[i % len(people)], people[(i * 7) % len(people)]
     created = now if shape.same_date else now - timedelta(minutes=i)
@@ -243,7 +339,7 @@ class BulkWriter:
         self.in_transaction = False
 
     @classmethod
-    async def open(cls, db: Database, shape: TimelineShape) -> BulkWriter:
+    async def open(cls, db: Database, shape: TimelineShape | AnchorShape) -> BulkWriter:
         connection = await db.writer.connect()
         wrapper = await connection.get_raw_connection()
         writer = cls(db, connection, wrapper.driver_connection)

@@ -33,6 +33,16 @@ class NotAuthenticated(GraphQLError):
         )
 
 
+class ServiceUnavailable(GraphQLError):
+    """The database could not be asked who is calling; logged under `error_id`."""
+
+    def __init__(self, error_id: str) -> None:
+        super().__init__(
+            f"the service is unavailable, try again shortly (error {error_id})",
+            extensions={"code": "UNAVAILABLE", "errorId": error_id},
+        )
+
+
 @dataclass
 class Context:
     db: Database
@@ -45,8 +55,13 @@ class Context:
     connection_params: dict[str, Any] | None = None
     _loaders: Loaders | None = None
 
+    # Set when authentication itself failed (database down): every field answers UNAVAILABLE.
+    unavailable_error_id: str | None = None
+
     @property
     def scope(self) -> Scope:
+        if self.unavailable_error_id is not None:
+            raise ServiceUnavailable(self.unavailable_error_id)
         if self.viewer is None:
             raise NotAuthenticated()
         return self.viewer.scope

@@ -24,6 +24,7 @@ from strawberry.schema.config import StrawberryConfig
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from graph.rules.errors import DomainError
+from schema.cost import CostLimiter
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.subscription import Subscription
@@ -31,7 +32,11 @@ from schema.types.activities import ACTIVITY_TYPES
 from schema.types.notes import Attachment, Note
 from schema.types.records import Account, Contact
 from schema.types.sales import SALES_TYPES
+from schema.types.work_list import WORK_LIST_TYPES
+from server.operation_metrics import OperationMetrics
+from server.request_scope import current_request_id
 from server.settings import Settings
+from server.tracing import tracing_extensions
 
 log = logging.getLogger("relate.errors")
 
@@ -54,21 +59,25 @@ class MaskUnexpectedErrors(MaskErrors):
         return GraphQLError(
             message=f"internal error {error_id}",
             nodes=error.nodes, source=error.source, positions=error.positions, path=error.path,
-            extensions={"code": "INTERNAL", "errorId": error_id},
+            extensions={"code": "INTERNAL", "errorId": error_id, "requestId": current_request_id()},
         )
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        OperationMetrics,  # first: it times everything and sees errors after masking
         MaskUnexpectedErrors,
         partial(QueryDepthLimiter, max_depth=settings.max_depth),
         partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
         partial(ParserCache, maxsize=512),
         partial(ValidationCache, maxsize=512),
+        # After ValidationCache: it costs only documents already known valid (schema/cost.py).
+        partial(CostLimiter, max_cost=settings.max_cost, default_page_size=settings.default_page_size),
     ]
     if not settings.introspection:
         extensions.append(partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]))
+    extensions.extend(tracing_extensions(settings))
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
@@ -81,7 +90,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
 
 def extra_types() -> list[Any]:
     """Types reachable only through interfaces must be named so the schema knows them."""
-    return [Account, Contact, *SALES_TYPES, *ACTIVITY_TYPES, Note, Attachment]
+    return [Account, Contact, *SALES_TYPES, *ACTIVITY_TYPES, Note, Attachment, *WORK_LIST_TYPES]
 
 
 def export_sdl(settings: Settings | None = None) -> str:

@@ -8,13 +8,18 @@ from resolvers import activities, records
 from resolvers import metadata as metadata_resolvers
 from resolvers import sales
 from resolvers import notes as notes_resolvers
+from resolvers import steps as step_resolvers
 from resolvers import tracking as tracking_resolvers
+from resolvers import work_list as work_list_resolvers
 from schema.payloads import activities as ap
 from schema.payloads import metadata as mp
 from schema.payloads import sales as sp
 from schema.payloads import notes as np
 from schema.payloads import records as rp
 from schema.payloads import tracking as tp
+from resolvers import webhooks as webhook_resolvers
+from schema.payloads import webhooks as hook_payloads
+from schema.payloads import work_list as wp
 
 
 @strawberry.type
@@ -124,4 +129,67 @@ class Mutation:
     import_mail: tp.ImportMailPayload = strawberry.mutation(
         resolver=tracking_resolvers.import_mail,
         description="Track an uploaded .eml email or .ics meetings, as an add-in would (R-TRACK-1).",
+    )
+    create_sequence: wp.SequencePayload = strawberry.mutation(
+        resolver=work_list_resolvers.create_sequence,
+        description="Sales managers and administrators: a sequence of steps and waits (R-SEQ-1).",
+    )
+    connect_sequence: wp.SequenceRunPayload = strawberry.mutation(
+        resolver=work_list_resolvers.connect_sequence,
+        description="Connect a sequence to a lead or opportunity (one at a time); its first step starts (R-SEQ-1).",
+    )
+    pause_sequence: wp.SequenceRunPayload = strawberry.mutation(
+        resolver=work_list_resolvers.pause_sequence,
+        description="Pause a record's sequence: its current step leaves the work list until resumed.",
+    )
+    resume_sequence: wp.SequenceRunPayload = strawberry.mutation(resolver=work_list_resolvers.resume_sequence)
+    disconnect_sequence: wp.SequenceRunPayload = strawberry.mutation(
+        resolver=work_list_resolvers.disconnect_sequence,
+        description="End a record's sequence; its current step (and its open activity) is canceled.",
+    )
+    complete_step: wp.StepPayload = strawberry.mutation(
+        resolver=step_resolvers.complete_step,
+        description="Complete a work-list item, with an optional note; the next step becomes current (R-WL-3).",
+    )
+    skip_step: wp.StepPayload = strawberry.mutation(
+        resolver=step_resolvers.skip_step,
+        description="Skip an item: the next step takes its place; a manual activity is canceled (R-WL-3).",
+    )
+    snooze_step: wp.StepPayload = strawberry.mutation(
+        resolver=step_resolvers.snooze_step,
+        description="Make a step due later; a manual activity outside a sequence cannot be snoozed (R-WL-3).",
+    )
+    assign_step: wp.StepPayload = strawberry.mutation(
+        resolver=step_resolvers.assign_step, description="Give an item to a user or a team (R-WL-3).",
+    )
+    call_from_step: wp.StepActivityPayload = strawberry.mutation(
+        resolver=step_resolvers.call_from_step,
+        description="Call the record's person from an item: the outgoing phone call is linked to the record "
+                    "(R-CALL-1).",
+    )
+    email_from_step: wp.StepActivityPayload = strawberry.mutation(
+        resolver=step_resolvers.email_from_step,
+        description="Email the record's person from an item, now or at `sendAt` (R-MAIL-1, R-MAIL-2).",
+    )
+    text_from_step: wp.StepActivityPayload = strawberry.mutation(
+        resolver=step_resolvers.text_from_step,
+        description="Text the record's person from an item (R-SMS-1).",
+    )
+    join_meeting_from_step: wp.StepActivityPayload = strawberry.mutation(
+        resolver=step_resolvers.join_meeting_from_step,
+        description="Open the item's meeting: its link, time and attendees.",
+    )
+    receive_text_message: wp.ReceiveTextMessagePayload = strawberry.mutation(
+        resolver=step_resolvers.receive_text_message,
+        description="Record an inbound text reply on the conversation with that number and on its timelines "
+                    "(R-SMS-1).",
+    )
+    create_webhook: hook_payloads.CreateWebhookPayload = strawberry.mutation(
+        resolver=webhook_resolvers.create_webhook,
+        description="Administrators only: register an endpoint for signed event deliveries (R-LIVE-6). "
+                    "The payload's `secret` is shown this once.",
+    )
+    delete_webhook: hook_payloads.DeleteWebhookPayload = strawberry.mutation(
+        resolver=webhook_resolvers.delete_webhook,
+        description="Administrators only: stop deliveries and delete the webhook with its delivery log.",
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from resolvers import audit as audit_resolvers
 from resolvers import metadata as metadata_resolvers
 from resolvers import activity_pages, nodes, records
 from resolvers import reports as report_resolvers
@@ -11,8 +12,12 @@ from resolvers import sales as sales_resolvers
 from resolvers import notes as notes_resolvers
 from resolvers import timeline as timeline_resolvers
 from resolvers import tracking as tracking_resolvers
+from resolvers import work_list as work_list_resolvers
 from subscriptions import resolvers as live_resolvers
+from resolvers import webhooks as webhook_resolvers
+from schema.types.webhooks import Webhook, WebhookDelivery
 from schema.types.activities import Activity, ActivityCounts
+from schema.types.audit import AuditEntry
 from schema.types.connection import Connection
 from schema.types.node import Node
 from schema.types.notes import AttachmentPolicy
@@ -23,6 +28,7 @@ from schema.types.reports import ActivityReport, PipelineReport
 from schema.types.sales import Case, Lead, Opportunity
 from schema.types.timeline import TimelineConnection
 from schema.types.tracking import LinkSuggestions
+from schema.types.work_list import Sequence, UpNext, WorkListEntry
 
 
 @strawberry.type
@@ -87,4 +93,30 @@ class Query:
     tracked_activity: Activity | None = strawberry.field(
         resolver=tracking_resolvers.tracked_activity,
         description="The saved email (by messageId) or meeting (by icalUid); null if not saved or not yours to read.",
+    )
+    work_list: Connection[WorkListEntry] = strawberry.field(
+        resolver=work_list_resolvers.work_list,
+        description="Your work list (R-WL-1): records with an open step or an open activity due, each with its "
+                    "current item, soonest due first, then highest priority.",
+    )
+    up_next: UpNext = strawberry.field(
+        resolver=work_list_resolvers.up_next,
+        description="Up next for one record (R-WL-2): the current step, the steps after it, the completed and "
+                    "skipped ones. A missing or unreadable record is a NOT_FOUND error.",
+    )
+    sequences: list[Sequence] = strawberry.field(
+        resolver=work_list_resolvers.sequences, description="Sequence definitions by name (R-SEQ-1).",
+    )
+    webhooks: list[Webhook] = strawberry.field(
+        resolver=webhook_resolvers.webhooks,
+        description="Administrators only: the registered webhooks (R-LIVE-6).",
+    )
+    webhook_deliveries: Connection[WebhookDelivery] = strawberry.field(
+        resolver=webhook_resolvers.webhook_deliveries,
+        description="Administrators only: a webhook's delivery log, newest attempt first (R-LIVE-6).",
+    )
+    audit_trail: Connection[AuditEntry] = strawberry.field(
+        resolver=audit_resolvers.audit_trail,
+        description="Administrators only: who changed which field of a record, activity or note, when, "
+                    "old → new; newest first.",
     )

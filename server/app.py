@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -18,14 +19,23 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET
 
 from graph.db import Database
+from graph.mail import Sender
+from graph.models import utcnow
 from graph.queries.principals import Viewer
 from resolvers.context import Context
 from schema.build import build_schema
 from server.auth import authenticate, bearer_token, token_from_init_payload
+from server import demo, health
 from server.downloads import download_route
+from server.observability import Metrics, RequestObservation, count_statements, metrics_endpoint
+from server.request_scope import current_request_id
+from server.scheduler import Clock, MailSettings, Scheduler, configured_sender
+from server.limits import RequestLimits
+from server.response_cache import ResponseCache, preauthenticated
 from server.settings import Settings, get_settings
 from server.uploads import MultipartGuard
 from subscriptions.live import LiveUpdates
+from subscriptions.webhooks import WebhookWorker
 
 log = logging.getLogger("relate")
 
@@ -41,9 +51,17 @@ class RelateGraphQL(GraphQL):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
         db: Database = self.app_state.db
         token = bearer_token(request.headers.get("authorization"))
-        ctx = Context(db=db, settings=self.settings, viewer=await authenticate(db, token),
-                      request=request, response=response)
+        viewer, failure = preauthenticated(request.scope), None
+        try:
+            if viewer is None:
+                viewer = await authenticate(db, token)
+        except Exception:  # database down or not migrated: answer UNAVAILABLE, never a 500
+            failure = uuid.uuid4().hex[:12]
+            log.exception("authentication failed, error %s", failure)
+        ctx = Context(db=db, settings=self.settings, viewer=viewer, request=request, response=response,
+                      unavailable_error_id=failure)
         ctx.after_commit.extend(self.app_state.after_commit)
+        ctx.request_id = current_request_id() or ctx.request_id  # the id in logs and X-Request-Id
         return ctx
 
     async def on_ws_connect(self, context: Context) -> Any:  # type: ignore[override]
@@ -63,7 +81,10 @@ async def websocket_viewer(context: Context) -> Viewer | None:
     return await authenticate(context.db, token)
 
 
-def create_app(settings: Settings | None = None, db: Database | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, db: Database | None = None, *,
+               mail_sender: Sender | None = None, clock: Clock | None = None) -> Starlette:
+    """`mail_sender` and `clock` replace the configured sender and the wall clock of the
+    scheduled-send scheduler (tests count sends and move time without waiting)."""
     settings = settings or get_settings()
 
     @contextlib.asynccontextmanager
@@ -75,17 +96,29 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         await live.start()
         app.state.live = live
         app.state.after_commit.append(live.after_commit)
+        count_statements(app.state.db)
+        webhooks = WebhookWorker(app.state.db, settings,
+                                 on_attempt=lambda attempt: metrics.observe_webhook_attempt(attempt.ok))
+        live.on_new_events(webhooks.wake)
+        live.on_new_events(cache.forget_before)
+        webhooks.start()
+        app.state.webhooks = webhooks
+        mail = MailSettings()
+        scheduler = Scheduler(app.state.db, mail_sender or configured_sender(mail), settings=mail,
+                              clock=clock or utcnow, after_commit=app.state.after_commit)
+        await scheduler.start()
+        app.state.scheduler = scheduler
         try:
             yield
         finally:
+            await scheduler.stop()
+            await webhooks.stop()
             await live.stop()
             if own_db:
                 await app.state.db.dispose()
 
-    async def healthz(_: Request) -> PlainTextResponse:
-        return PlainTextResponse("ok")
-
-    app = Starlette(lifespan=lifespan)
+    metrics = Metrics()
+    app = Starlette(lifespan=lifespan, middleware=[Middleware(RequestObservation, metrics=metrics)])
     graphql = RelateGraphQL(
         app.state, settings,
         graphql_ide="graphiql" if settings.graphiql else None,
@@ -94,13 +127,19 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
         max_subscriptions_per_connection=settings.ws_max_subscriptions,
     )
+    cache = ResponseCache(MultipartGuard(graphql, app.state), app.state, settings, graphql.schema._schema)
     app.router.routes.extend([
         # Multipart uploads need a CSRF preflight header and have a size ceiling (server/uploads.py).
-        Route("/graphql", MultipartGuard(graphql, app.state), methods=["GET", "POST"]),
+        # Rate, content type and body size first (server/limits.py).
+        # Read queries answered from the response cache skip the view (server/response_cache.py).
+        Route("/graphql", RequestLimits(cache, settings), methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
-        Route("/healthz", healthz),
+        *health.routes(app.state),
+        *([Route("/metrics", metrics_endpoint(metrics, app.state))] if settings.metrics_enabled else []),
+        *demo.routes(),
         download_route(app.state, settings),
     ])
     app.state.db = db
     app.state.after_commit = []
+    app.state.metrics = metrics
     return app

@@ -14,9 +14,11 @@ import logging
 
 from graphql import GraphQLError
 
+from server.json_logs import JsonFormatter, install_request_id_factory
 from server.settings import get_settings
 
-FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 STRAWBERRY_EXECUTION = "strawberry.execution"
 
 
@@ -28,8 +30,18 @@ class DropGraphQLErrors(logging.Filter):
 
 
 def configure_logging() -> None:
-    """Idempotent: safe to call once per process, or again."""
-    logging.basicConfig(level=get_settings().log_level.upper(), format=FORMAT)
+    """Idempotent: safe to call once per process, or again.
+
+    `RELATE_LOG_FORMAT=json` (the default) puts one JSON object per line on the console
+    handlers, uvicorn's included; `text` keeps plain lines. Both carry the request id."""
+    settings = get_settings()
+    install_request_id_factory()
+    logging.basicConfig(level=settings.log_level.upper(), format=FORMAT)
+    if settings.log_format == "json":
+        loggers = [logging.getLogger(), *(logging.getLogger(n) for n in UVICORN_LOGGERS)]
+        for handler in (h for lg in loggers for h in lg.handlers):
+            if type(handler) is logging.StreamHandler:  # not test or file handlers someone else set
+                handler.setFormatter(JsonFormatter())
     execution = logging.getLogger(STRAWBERRY_EXECUTION)
     if not any(isinstance(f, DropGraphQLErrors) for f in execution.filters):
         execution.addFilter(DropGraphQLErrors())

@@ -19,8 +19,16 @@ class Settings(BaseSettings):
     max_tokens: int = 4000
     default_page_size: int = 50
     max_page_size: int = 500
+    # Page sizes multiplied along nested lists, summed (schema/cost.py); 0 turns it off.
+    max_cost: int = 20_000
     introspection: bool = True
     graphiql: bool = True
+    # HTTP limits (server/limits.py): JSON request bodies (multipart uploads have their own
+    # ceiling from the attachment policy) and requests per token (a token bucket per
+    # process: with N processes a client gets up to N times this). 0 turns a limit off.
+    max_body_bytes: int = 20 * 1024 * 1024
+    rate_limit_per_second: float = 100.0
+    rate_limit_burst: int = 1000
     # Default attachment policy (R-ATT-1); administrators change it at run time.
     attachment_max_bytes: int = 10 * 1024 * 1024
     attachment_blocked_extensions: list[str] = [
@@ -43,6 +51,22 @@ class Settings(BaseSettings):
     live_sweep_seconds: float = 3600.0
     live_broker_backoff_max_seconds: float = 10.0
     live_broker_health_seconds: float = 15.0
+    # Operations (docs/operations.md): log format, metrics, tracing, webhooks (R-LIVE-6).
+    log_format: str = "json"  # or "text"
+    metrics_enabled: bool = True
+    # Response cache for read queries (server/response_cache.py): entries (0 turns it off),
+    # bytes in all, and seconds an entry may live at most.
+    response_cache_entries: int = 2048
+    response_cache_max_bytes: int = 64 * 1024 * 1024
+    response_cache_seconds: float = 60.0
+    tracing_enabled: bool = False
+    webhook_timeout_seconds: float = 10.0
+    webhook_backoff_base_seconds: float = 1.0
+    webhook_backoff_max_seconds: float = 300.0
+    webhook_poll_seconds: float = 1.0
+    webhook_batch_size: int = 100
+    webhook_lease_seconds: float = 30.0
+    webhook_allow_http: bool = False
 
 
 @lru_cache

@@ -61,14 +61,17 @@ class Subscriber:
         self.closed = True
         self._ready.set()
 
-    async def next(self) -> LogEvent:
+    async def take(self) -> list[LogEvent]:
+        """Everything queued, waiting for at least one event."""
         while True:
             if self.closed:
                 raise Closed()
             if self.overflowed:
                 raise Overflowed()
             if self._items:
-                return self._items.popleft()
+                taken = list(self._items)
+                self._items.clear()
+                return taken
             self._ready.clear()
             await self._ready.wait()
 

@@ -7,8 +7,10 @@ function that re-authenticates a websocket context for each event pushed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from contextlib import suppress
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +22,7 @@ from subscriptions.dispatcher import Dispatcher
 from subscriptions.log import LogEvent
 from subscriptions.relay import Relay
 from subscriptions.retention import Sweeper
-from subscriptions.streams import topic_events
+from subscriptions.streams import topic_batches
 
 log = logging.getLogger("relate.live")
 
@@ -37,18 +39,33 @@ class LiveUpdates:
                                      queue_size=settings.live_queue_size)
         broker = open_broker(settings.broadcast_url, settings.broadcast_channel,
                              health_seconds=settings.live_broker_health_seconds)
-        self.doorbell = Doorbell(broker, self.dispatcher.wake, self.dispatcher.wake,
+        self._listeners: list[Callable[[int | None], None]] = []
+        self.doorbell = Doorbell(broker, self._new_events, self._new_events,
                                  backoff_cap=settings.live_broker_backoff_max_seconds)
         self.relay = Relay(db, self._stamped, poll_seconds=settings.live_poll_seconds)
         self.sweeper = Sweeper(db, retention=timedelta(hours=settings.live_retention_hours),
                                every_seconds=settings.live_sweep_seconds)
 
+    def on_new_events(self, listener: Callable[[int | None], None]) -> None:
+        """Wake `listener` too (e.g. the webhook worker) whenever the dispatcher is woken."""
+        self._listeners.append(listener)
+
+    def _new_events(self, high: int | None = None) -> None:
+        self.dispatcher.wake(high)
+        for listener in self._listeners:
+            listener(high)
+
     def _stamped(self, high: int) -> None:
-        self.dispatcher.wake(high)  # our own subscribers need no round trip through the broker
+        self._new_events(high)  # our own subscribers need no round trip through the broker
         self.doorbell.ring(high)
 
     async def after_commit(self) -> None:
         self.relay.kick()
+
+    async def settle(self, timeout: float = 2.0) -> None:
+        """Stamp what has committed so far, so a cursor read next comes after all of it."""
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self.relay.drain(), timeout)
 
     async def start(self) -> None:
         await self.dispatcher.start()
@@ -63,8 +80,19 @@ class LiveUpdates:
         await self.doorbell.stop()
         await self.dispatcher.stop()
 
-    def events(self, topic: str, after: int | None) -> AsyncIterator[LogEvent]:
-        return topic_events(self.db, self.dispatcher, topic, after, self.settings.live_page_size)
+    def batches(self, topic: str, after: int | None) -> AsyncGenerator[list[LogEvent], None]:
+        """A subscription's events, replay then live, in batches (see streams.py)."""
+        return topic_batches(self.db, self.dispatcher, topic, after, self.settings.live_page_size)
+
+    async def events(self, topic: str, after: int | None) -> AsyncGenerator[LogEvent, None]:
+        """The same, one event at a time."""
+        batches = self.batches(topic, after)
+        try:
+            async for batch in batches:
+                for event in batch:
+                    yield event
+        finally:
+            await batches.aclose()
 
     def stats(self) -> dict[str, Any]:
         return {

@@ -1,10 +1,12 @@
 """Subscription resolvers: timelineChanged, workListChanged, recordChanged, and liveCursor.
 
-Each pushes an event only after checking it for this subscriber, now: the websocket's
-token is re-authenticated (a revoked token or deactivated user ends the stream with
-UNAUTHENTICATED) and the changed object is loaded with fresh loaders under the current
-scope, so nothing the subscriber may not read is pushed (R-LIVE-4). The connection's
-context lives as long as the socket; its loaders are replaced for every event.
+Each event is pushed only after checking it for this subscriber, now (R-LIVE-4): the
+websocket's token is re-authenticated (a revoked token or deactivated user ends the stream
+with UNAUTHENTICATED) and the changed object is loaded with fresh loaders under the
+current scope, so nothing the subscriber may not read is pushed. The check runs once per
+batch the stream hands over (a replay page, or what was queued; live, usually one event):
+every event of the batch is checked, with one look-up per kind of row for all of them.
+The connection's context lives as long as the socket; its loaders are replaced per batch.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from schema.types.events import ChangeKind, RecordChangedEvent, TimelineChangedE
 from schema.types.records import GRAPHQL_NAMES as RECORD_NAMES
 from subscriptions import log as outbox
 from subscriptions.live import LiveUpdates
-from subscriptions.log import LogEvent, decode_cursor
+from subscriptions.log import decode_cursor
 
 RECORD_TYPE_NAMES = frozenset(RECORD_NAMES.values())
 ENTRY_NAMES = {**ACTIVITY_NAMES, "NOTE": "Note"}
@@ -41,9 +43,13 @@ class Unauthenticated(GraphQLError):
                          extensions={"code": ErrorCode.UNAUTHENTICATED.value})
 
 
-def _live(info: Info) -> LiveUpdates:
+def _running(info: Info) -> LiveUpdates | None:
     state = getattr(getattr(info.context.request, "app", None), "state", None)
-    live = getattr(state, "live", None)
+    return getattr(state, "live", None)
+
+
+def _live(info: Info) -> LiveUpdates:
+    live = _running(info)
     if live is None:
         raise GraphQLError("live updates are not running on this server",
                            extensions={"code": "UNAVAILABLE"})
@@ -115,21 +121,27 @@ async def timeline_changed(info: Info, record_id: strawberry.ID,
     raw_id = _record_id(record_id, "recordId")
     position = _position(after)
     await _readable_record(info, raw_id)
-    async for event in live.events(timeline_topic(raw_id), position):
-        if event.kind != "timeline.changed":
+    async for batch in live.batches(timeline_topic(raw_id), position):
+        events = [e for e in batch if e.kind == "timeline.changed"]
+        if not events:
             continue
         loaders = await _recheck(info, live)
-        entry_type = str(event.payload.get("entryType"))
-        entry_id = uuid.UUID(event.payload["entryId"])
-        record, entry = await asyncio.gather(loaders.record_by_id.load(raw_id),
-                                             _entry(loaders, entry_type, entry_id))
-        if record is None or entry is None:
-            continue  # not readable now (or gone): not pushed, not even counted
-        yield TimelineChangedEvent(
-            cursor=event.cursor, change=_timeline_change(event.payload, raw_id), record_id=record_id,
-            entry_id=strawberry.ID(to_global_id(ENTRY_NAMES.get(entry_type, entry_type), entry_id)),
-            entry=entry,
+        record, *entries = await asyncio.gather(
+            loaders.record_by_id.load(raw_id),
+            *(_entry(loaders, str(e.payload.get("entryType")), uuid.UUID(e.payload["entryId"])) for e in events),
         )
+        if record is None:
+            continue  # the timeline itself is no longer readable
+        for event, entry in zip(events, entries, strict=True):
+            if entry is None:
+                continue  # not readable now (or gone): not pushed, not even counted
+            entry_type = str(event.payload.get("entryType"))
+            yield TimelineChangedEvent(
+                cursor=event.cursor, change=_timeline_change(event.payload, raw_id), record_id=record_id,
+                entry_id=strawberry.ID(to_global_id(ENTRY_NAMES.get(entry_type, entry_type),
+                                                    uuid.UUID(event.payload["entryId"]))),
+                entry=entry,
+            )
 
 
 async def record_changed(info: Info, id: strawberry.ID,
@@ -139,41 +151,50 @@ async def record_changed(info: Info, id: strawberry.ID,
     raw_id = _record_id(id, "id")
     position = _position(after)
     await _readable_record(info, raw_id)
-    async for event in live.events(record_topic(raw_id), position):
-        if event.kind != "record.changed":
+    async for batch in live.batches(record_topic(raw_id), position):
+        events = [e for e in batch if e.kind == "record.changed"]
+        if not events:
             continue
         loaders = await _recheck(info, live)
         record = await loaders.record_by_id.load(raw_id)
         if record is None:
             continue
-        yield RecordChangedEvent(cursor=event.cursor, change=_change(str(event.payload.get("change"))),
-                                 changed_fields=[_camel(f) for f in event.payload.get("fields", ())],
-                                 record=record)
+        for event in events:
+            yield RecordChangedEvent(cursor=event.cursor, change=_change(str(event.payload.get("change"))),
+                                     changed_fields=[_camel(f) for f in event.payload.get("fields", ())],
+                                     record=record)
 
 
 async def work_list_changed(info: Info, after: str | None = None) -> AsyncGenerator[WorkListChangedEvent, None]:
     live = _live(info)
     user_id = info.context.scope.user_id
     position = _position(after)
-    async for event in live.events(worklist_topic(user_id), position):
-        if event.kind != "worklist.changed":
+    async for batch in live.batches(worklist_topic(user_id), position):
+        events = [e for e in batch if e.kind == "worklist.changed"]
+        if not events:
             continue
-        pushed = await _work_list_event(info, live, event)
-        if pushed is not None:
-            yield pushed
+        loaders = await _recheck(info, live)
+        raw_ids = [e.payload.get("recordId") for e in events]
+        records = await asyncio.gather(*(_maybe_record(loaders, r) for r in raw_ids))
+        for event, raw, record in zip(events, raw_ids, records, strict=True):
+            if raw and record is None:
+                continue
+            reason = str(event.payload.get("change") or "CHANGED")
+            yield WorkListChangedEvent(cursor=event.cursor, change=_change(reason), reason=reason, record=record)
 
 
-async def _work_list_event(info: Info, live: LiveUpdates, event: LogEvent) -> WorkListChangedEvent | None:
-    loaders = await _recheck(info, live)
-    raw = event.payload.get("recordId")
-    record = await loaders.record_by_id.load(uuid.UUID(raw)) if raw else None
-    if raw and record is None:
-        return None
-    reason = str(event.payload.get("change") or "CHANGED")
-    return WorkListChangedEvent(cursor=event.cursor, change=_change(reason), reason=reason, record=record)
+async def _maybe_record(loaders: Loaders, raw: str | None) -> Any:
+    return await loaders.record_by_id.load(uuid.UUID(raw)) if raw else None
 
 
 async def live_cursor(info: Info) -> str:
-    """The cursor of "now": read it before loading data, subscribe with it as `after`."""
+    """The cursor of "now": read it before loading data, subscribe with it as `after`.
+
+    Everything committed before the call is stamped first, so it all lies before the cursor
+    (your own last mutation is not replayed to you as news).
+    """
     info.context.scope  # noqa: B018
+    live = _running(info)
+    if live is not None:
+        await live.settle()
     return outbox.encode_cursor(await outbox.head(info.context.db))

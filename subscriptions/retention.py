@@ -3,7 +3,9 @@
 It deletes a prefix in seq order (oldest first, stopping at the first event young enough
 to keep), so "the oldest seq still kept" tells exactly which cursors can still resume: a
 cursor below it gets RESYNC_REQUIRED. The newest stamped event is always kept, so `seq`
-never restarts from 1 after a quiet spell.
+never restarts from 1 after a quiet spell, and so is every event an active webhook has not
+delivered yet (R-LIVE-6: nothing is lost while its receiver is down; deactivate a webhook
+whose receiver is gone for good, or it holds retention back).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 
 from graph.db import Database
-from graph.models import EventTopic, OutboxEvent, utcnow
+from graph.models import EventTopic, OutboxEvent, Webhook, utcnow
 
 log = logging.getLogger("relate.live.retention")
 
@@ -28,9 +30,12 @@ async def sweep(db: Database, cutoff: datetime, batch: int = 2000) -> int:
             newest = await session.scalar(select(func.max(OutboxEvent.seq)))
             if newest is None:
                 return deleted
+            # An active webhook whose receiver is down still needs what follows its cursor.
+            held = await session.scalar(select(func.min(Webhook.cursor)).where(Webhook.active.is_(True)))
+            keep_from = newest if held is None else min(newest, int(held) + 1)
             rows = (await session.execute(
                 select(OutboxEvent.id, OutboxEvent.created_on)
-                .where(OutboxEvent.seq.is_not(None), OutboxEvent.seq < newest)
+                .where(OutboxEvent.seq.is_not(None), OutboxEvent.seq < keep_from)
                 .order_by(OutboxEvent.seq)
                 .limit(batch)
             )).all()

@@ -7,7 +7,7 @@ Order of work, and why it loses nothing:
    without `after`, start where the dispatcher is (read with the registration, no await
    in between: everything fanned out later reaches the queue);
 3. then take queued events, dropping any with a seq already passed (the replay and the
-   queue overlap by design).
+   queue overlap by design); the queue holds events in seq order, as fanned out.
 If the queue overflows during the replay, the replay simply continues from the outbox.
 If it overflows once live, the client is too slow: the stream ends with SLOW_CONSUMER and
 the cursor to resume from. A cursor the outbox no longer covers (retention) ends the
@@ -16,7 +16,7 @@ stream with RESYNC_REQUIRED.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from graphql import GraphQLError
 
@@ -63,9 +63,13 @@ async def _start_position(db: Database, after: int) -> None:
         raise ResyncRequired(oldest, newest)
 
 
-async def topic_events(db: Database, dispatcher: Dispatcher, topic: str, after: int | None,
-                       page_size: int) -> AsyncIterator[LogEvent]:
-    """Every event of `topic` after `after` (or from now), in seq order, each once."""
+async def topic_batches(db: Database, dispatcher: Dispatcher, topic: str, after: int | None,
+                        page_size: int) -> AsyncGenerator[list[LogEvent], None]:
+    """Every event of `topic` after `after` (or from now), in seq order, each once.
+
+    Events come in batches (a replay page, or whatever was queued), so that the caller can
+    check a batch for its subscriber with one look-up per kind of row instead of one per event.
+    """
     subscriber = dispatcher.subscribe(topic)
     last = dispatcher.position
     try:
@@ -78,23 +82,23 @@ async def topic_events(db: Database, dispatcher: Dispatcher, topic: str, after: 
                 if oldest is not None and oldest > last + 1:
                     # The sweeper deleted events we had not read yet.
                     raise ResyncRequired(oldest, await outbox.head(db))
-                for event in page:
-                    last = event.seq
-                    yield event
+                if page:
+                    last = page[-1].seq
+                    yield page
                 if len(page) < page_size:
                     if not subscriber.overflowed:
                         break
                     subscriber.restart()  # fell behind while replaying: keep reading the outbox
         while True:
             try:
-                event = await subscriber.next()
+                queued = await subscriber.take()
             except Overflowed:
                 raise SlowConsumer(last) from None
             except Closed:
                 raise ShuttingDown(last) from None
-            if event.seq <= last:
-                continue
-            last = event.seq
-            yield event
+            fresh = [event for event in queued if event.seq > last]
+            if fresh:
+                last = fresh[-1].seq
+                yield fresh
     finally:
         dispatcher.unsubscribe(subscriber)

@@ -17,12 +17,13 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from graph.commands import timeline_index
+from graph.commands import scheduled_send, timeline_index
 from graph.commands.common import any_record, owner_for, remember, replayed, secured_type
 from graph.commands.stamps import stamp_new
 from graph.models import Activity, ActivityParty, Principal, Record
 from graph.rules import activities as fields
 from graph.rules import activity_states as states
+from graph.rules import mail as mail_rules
 from graph.rules.access import Scope
 from graph.rules.errors import DomainError, ErrorCode, Problem, not_found
 
@@ -115,16 +116,17 @@ def reachable(party: PartyRef | None, resolved: Resolved) -> fields.Reachable | 
     if party is None:
         return None
     if party.party_id is None:
-        return fields.Reachable(name=(party.address or "").strip(), address=party.address)
+        return fields.Reachable(name=(party.address or "").strip(), address=party.address, email=party.address)
     row = resolved.get(party.party_id)
     if row is None:
         return None
     if isinstance(row, Record):
         return fields.Reachable(name=row.name, business_phone=row.phone, mobile_phone=row.mobile_phone,
                                 do_not_phone=bool(getattr(row, "do_not_phone", False)),
-                                do_not_text=bool(getattr(row, "do_not_text", False)))
+                                do_not_text=bool(getattr(row, "do_not_text", False)),
+                                email=row.email, do_not_email=bool(getattr(row, "do_not_email", False)))
     return fields.Reachable(name=row.name, business_phone=getattr(row, "business_phone", None),
-                            mobile_phone=getattr(row, "mobile_phone", None))
+                            mobile_phone=getattr(row, "mobile_phone", None), email=getattr(row, "email", None))
 
 
 async def regarding_type(session: AsyncSession, scope: Scope, regarding_id: uuid.UUID | None,
@@ -286,9 +288,11 @@ async def _create_call_or_text(
 
 async def send_email(
     session: AsyncSession, scope: Scope, values: Mapping[str, Any], parties: Sequence[PartyRef],
-    now: datetime, common: Common,
+    now: datetime, common: Common, *, send_at: datetime | None = None, queued: bool = False,
 ) -> Activity:
-    """R-MAIL-1, recorded as SENT (delivery rules come with the sender). FROM defaults to you."""
+    """R-MAIL-1: recorded as SENT; FROM defaults to you. Every recipient needs an address and
+    `doNotEmail` needs `acknowledge_warnings`. R-MAIL-2: with `send_at` (or `queued`, when the
+    configured sender delivers outside Relate) it waits in PENDING_SEND for the scheduler."""
     earlier = await earlier_result(session, scope, "EMAIL", common.client_mutation_id)
     if earlier is not None:
         return earlier
@@ -297,12 +301,29 @@ async def send_email(
                           ("input", "to"))
     draft = await prepare(session, scope, "EMAIL", values, regarding_id=common.regarding_id,
                           owner_id=common.owner_id, parties=with_default(parties, "FROM", scope.user_id))
+    mail_rules.check_recipients(recipients(draft), common.acknowledge_warnings)
     message_id = draft.values.get("message_id")
     if message_id and await session.scalar(select(Activity.id).where(Activity.message_id == message_id)):
         raise DomainError(ErrorCode.DUPLICATE, "an email with this message id is already recorded",
                           ("input", "messageId"))
-    return await insert_activity(session, scope, draft, now, state="SENT",
-                                 client_mutation_id=common.client_mutation_id)
+    if send_at is None and not queued:
+        return await insert_activity(session, scope, draft, now, state="SENT",
+                                     client_mutation_id=common.client_mutation_id)
+    draft.values["send_at"] = mail_rules.check_send_at(send_at, now) if send_at is not None else now
+    row = await insert_activity(session, scope, draft, now, state="PENDING_SEND",
+                                client_mutation_id=common.client_mutation_id)
+    await scheduled_send.enqueue(session, row, now)
+    return row
+
+
+def recipients(draft: Draft) -> list[tuple[fields.Reachable, tuple[str, ...]]]:
+    """R-MAIL-1: the TO/CC/BCC parties as the email rules see them, each with its input path."""
+    found = []
+    for i, party in enumerate(draft.parties):
+        who = reachable(party, draft.resolved) if party.role in mail_rules.RECIPIENT_ROLES else None
+        if who is not None:
+            found.append((who, party.path or ("input", "parties", str(i))))
+    return found
 
 
 APPOINTMENT_NAMES = {"scheduled_start": "start", "scheduled_end": "end"}

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from graph.commands import timeline_index
+from graph.commands import sequences, timeline_index
 from graph.commands.common import any_record, owner_for, record_for, remember, replayed, secured_type
 from graph.commands.outbox import publish
 from graph.commands.stamps import check_version, stamp_change, stamp_new
@@ -158,11 +158,14 @@ async def change_owner(
     check_version(row, expected_version)
     rules.require_active(row, row.type.lower())
     owner = await _new_owner(session, owner_id)
+    previous_owner_id = row.owner_id
     row.owner_id = owner.id
     row.owning_business_unit_id = owner.business_unit_id
     stamp_change(row, scope.user_id, now, expected_version)
     await session.flush()
     await publish(session, [RecordChanged(row.id, row.type, "OWNER_CHANGED", ("owner_id",))], scope.user_id, now)
+    # R-WL-4: the sequence's current step stays put; the work lists of both owners change.
+    await sequences.on_owner_change(session, row, previous_owner_id, now, scope.user_id)
     return row
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Protocol
 import uuid
 
+from graph.commands import audit  # noqa: F401 - every stamped write is audited (its flush hook)
 from graph.rules.errors import DomainError, ErrorCode
 
 

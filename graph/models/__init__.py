@@ -1,7 +1,9 @@
 """All tables; importing this package registers every model on `Base.metadata`."""
 
 from graph.models.activities import Activity, ActivityParty
+from graph.models.audit import AuditEntry
 from graph.models.base import Base, new_id, utcnow
+from graph.models.mail import EmailSend
 from graph.models.notes import Attachment, Note
 from graph.models.outbox import EventTopic, IdempotencyKey, OutboxEvent
 from graph.models.principals import (
@@ -25,12 +27,14 @@ from graph.models.records import (
     Opportunity,
     Record,
 )
+from graph.models.sequences import RecordSequence, RecordStep, Sequence, SequenceStep
 from graph.models.timeline import TimelineCount, TimelineEntry
+from graph.models.webhooks import Webhook, WebhookDelivery
 
 __all__ = [
-    "RECORD_CLASSES", "Account", "Activity", "ActivityParty", "ApiToken", "Attachment", "Base",
-    "BusinessUnit", "Case", "Contact", "EventTopic", "IdempotencyKey", "Lead", "Note",
-    "Opportunity", "OrgSettings", "OutboxEvent", "Principal", "Record", "Role",
-    "RolePrivilege", "Team", "TeamMember", "TimelineCount", "TimelineEntry", "User",
-    "UserRole", "new_id", "utcnow",
+    "RECORD_CLASSES", "Account", "Activity", "ActivityParty", "ApiToken", "Attachment", "AuditEntry", "Base",
+    "BusinessUnit", "Case", "Contact", "EmailSend", "EventTopic", "IdempotencyKey", "Lead", "Note",
+    "Opportunity", "OrgSettings", "OutboxEvent", "Principal", "Record", "RecordSequence",
+    "RecordStep", "Role", "RolePrivilege", "Sequence", "SequenceStep", "Team", "TeamMember",
+    "TimelineCount", "TimelineEntry", "User", "UserRole", "Webhook", "WebhookDelivery", "new_id", "utcnow",
 ]

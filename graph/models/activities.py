@@ -22,6 +22,8 @@ class Activity(Stamped, Base):
         Index(None, "owner_id", "state", "due"),
         Index(None, "regarding_id"),
         Index(None, "owning_business_unit_id"),
+        # The scheduled-send scheduler's scan: PENDING_SEND emails by send time (R-MAIL-2).
+        Index(None, "state", "send_at"),
         UniqueConstraint("message_id"),
         # Once only (R-TRACK-2): the database, not a read-then-write check, refuses a second
         # activity for the same meeting, so two concurrent saves cannot both create one.

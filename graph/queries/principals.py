@@ -11,8 +11,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.models import (
@@ -39,22 +40,31 @@ class Viewer:
 _scope_cache: dict[tuple[uuid.UUID, int], Scope] = {}
 
 
-async def viewer_for_token(session: AsyncSession, token: str) -> Viewer | None:
-    row = (
-        await session.execute(
-            select(User, OrgSettings.security_stamp)
-            .join(ApiToken, ApiToken.user_id == User.id)
-            .join(OrgSettings, OrgSettings.id == 1)
-            .where(
-                ApiToken.token_hash == token_digest(token),
-                ApiToken.revoked_on.is_(None),
-                User.is_active.is_(True),
-            )
+def token_lookup(token: str) -> Select[Any]:
+    """Authentication's one statement: the token's active user and the security stamp.
+    Callers may add columns to it and keep it one statement (the response cache adds the
+    outbox head, server/response_cache.py)."""
+    return (
+        select(User, OrgSettings.security_stamp)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .join(OrgSettings, OrgSettings.id == 1)
+        .where(
+            ApiToken.token_hash == token_digest(token),
+            ApiToken.revoked_on.is_(None),
+            User.is_active.is_(True),
         )
-    ).first()
+    )
+
+
+async def viewer_for_token(session: AsyncSession, token: str) -> Viewer | None:
+    row = (await session.execute(token_lookup(token))).first()
     if row is None:
         return None
-    user, stamp = row
+    return await viewer_for(session, row[0], row[1])
+
+
+async def viewer_for(session: AsyncSession, user: User, stamp: int) -> Viewer:
+    """The viewer of a row `token_lookup` found; the scope is cached under the stamp."""
     key = (user.id, stamp)
     scope = _scope_cache.get(key)
     if scope is None:

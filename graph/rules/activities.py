@@ -178,6 +178,8 @@ class Reachable:
     address: str | None = None
     do_not_phone: bool = False
     do_not_text: bool = False
+    email: str | None = None
+    do_not_email: bool = False
 
 
 def choose_phone_number(given: str | None, party: Reachable | None, *, what: str) -> str:

@@ -12,6 +12,7 @@ from resolvers.loaders.note_by_id import NoteByIdLoader
 from resolvers.loaders.notes_by_activity import NotesByActivityLoader
 from resolvers.loaders.principal_by_id import PrincipalByIdLoader
 from resolvers.loaders.record_by_id import RecordByIdLoader
+from resolvers.loaders.sequence_by_id import SequenceByIdLoader
 
 
 @dataclass
@@ -22,6 +23,7 @@ class Loaders:
     note_by_id: NoteByIdLoader
     notes_by_activity: NotesByActivityLoader
     attachments_by_owner: AttachmentsByOwnerLoader
+    sequence_by_id: SequenceByIdLoader
 
     @classmethod
     def for_viewer(cls, db: Database, scope: Scope) -> Loaders:
@@ -32,4 +34,5 @@ class Loaders:
             note_by_id=NoteByIdLoader(db, scope),
             notes_by_activity=NotesByActivityLoader(db, scope),
             attachments_by_owner=AttachmentsByOwnerLoader(db),
+            sequence_by_id=SequenceByIdLoader(db),
         )

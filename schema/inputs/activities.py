@@ -66,7 +66,8 @@ class LogPhoneCallInput:
     client_mutation_id: str | None = strawberry.field(default=None, description=CLIENT_MUTATION_ID_HELP)
 
 
-@strawberry.input(description="R-MAIL-1: record an email as SENT (delivery comes with the pluggable sender).")
+@strawberry.input(description="R-MAIL-1: send an email (recorded SENT by the default sender), or schedule it "
+                              "with `sendAt` (R-MAIL-2).")
 class SendEmailInput:
     subject: str
     body_html: str | None = None
@@ -80,6 +81,11 @@ class SendEmailInput:
     priority: Priority | None = None
     regarding_id: strawberry.ID | None = strawberry.field(default=None, description=REGARDING_HELP)
     owner_id: strawberry.ID | None = strawberry.field(default=None, description=OWNER_HELP)
+    send_at: datetime | None = strawberry.field(
+        default=None, description="R-MAIL-2: send later; the email waits in PENDING_SEND (and shows on timelines) "
+                                  "until then.")
+    acknowledge_warnings: bool = strawberry.field(
+        default=False, description="Go ahead although a recipient asked not to get email (doNotEmail).")
     client_mutation_id: str | None = strawberry.field(default=None, description=CLIENT_MUTATION_ID_HELP)
 
 

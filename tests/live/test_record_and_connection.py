@@ -74,3 +74,17 @@ async def test_websocket_origin_allow_list(live_app: LiveApp, org: Org) -> None:
         assert refused.value.response.status_code == 403
         async with ws_connect(url, org.tokens["sales2"], origin="https://app.example") as ws:
             assert ws is not None
+
+
+async def test_a_failed_mutation_publishes_nothing(api: Api, connect: Connect) -> None:
+    """R-LIVE-3: events leave only with a commit; a refused write (CONFLICT) sends none."""
+    account, _ = await account_with_contact(api)
+    after = await live_cursor(api)
+    async with connect("sales2") as ws:
+        op = await ws.subscribe(RECORD_SUB, {"id": account, "after": after})
+        refused = await api.mutate("updateAccount", {"id": account, "name": "Stale", "expectedVersion": 7},
+                                   "account { id }")
+        assert [e["code"] for e in refused["errors"]] == ["CONFLICT"]
+        await api.ok("updateAccount", {"id": account, "name": "Fresh"}, "account { id }")
+        event = (await ws.next(op))["recordChanged"]
+    assert event["record"]["name"] == "Fresh" and event["record"]["version"] == 2

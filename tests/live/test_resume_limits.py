@@ -12,14 +12,16 @@ import pytest
 
 from graph.db import Database
 from graph.events import timeline_topic
-from graph.models import utcnow
+from graph.models import Webhook, utcnow
 from resolvers.ids import parse_global_id
+from subscriptions import log as outbox
 from subscriptions.log import LogEvent, decode_cursor, encode_cursor
 from subscriptions.relay import stamp_pending
 from subscriptions.retention import sweep
 from subscriptions.streams import SLOW_CONSUMER, SlowConsumer
 from tests.live.conftest import TIMELINE_SUB, Connect, Served, account_with_contact, caught_up, live_cursor, task_on, until
 from tests.support.client import Api
+from tests.support.org import Org
 from tests.support.ws import StreamEnded
 
 LiveApp = Callable[..., AbstractAsyncContextManager[Served]]
@@ -74,21 +76,41 @@ async def test_a_slow_consumer_is_cut_off_then_resumes_by_cursor(live_app: LiveA
         live = served.app.state.live
         account, contact = await account_with_contact(served.api)
         topic = timeline_topic(raw(account))
-        start = decode_cursor(await live_cursor(served.api))
-        stream = live.events(topic, start)
+        stream = live.batches(topic, decode_cursor(await live_cursor(served.api)))
         first = asyncio.ensure_future(anext(stream))
         await until(lambda: live.dispatcher.subscriber_count == 1)
-        tasks = [raw(await task_on(served.api, contact, f"S{n}")) for n in range(6)]
-        delivered: list[LogEvent] = []
+        tasks = [raw(await task_on(served.api, contact, "S0"))]
+        delivered: list[LogEvent] = await asyncio.wait_for(first, 10)
+        # Now the reader stops reading: more events than its queue holds are fanned out.
+        tasks += [raw(await task_on(served.api, contact, f"S{n}")) for n in range(1, 6)]
+        await until(lambda: caught_up(live))
         with pytest.raises(SlowConsumer) as cut:
-            delivered.append(await asyncio.wait_for(first, 10))
-            await until(lambda: caught_up(live))  # everything fanned out while nobody reads
-            while True:
-                delivered.append(await asyncio.wait_for(anext(stream), 10))
-        await stream.aclose()
+            await asyncio.wait_for(anext(stream), 10)
         assert cut.value.extensions["code"] == SLOW_CONSUMER
-        resumed = live.events(topic, decode_cursor(cut.value.extensions["cursor"]))
-        delivered += [await asyncio.wait_for(anext(resumed), 10) for _ in range(len(tasks) - len(delivered))]
+        assert decode_cursor(cut.value.extensions["cursor"]) == delivered[-1].seq
+        resumed = live.batches(topic, decode_cursor(cut.value.extensions["cursor"]))
+        while len(delivered) < len(tasks):
+            delivered += await asyncio.wait_for(anext(resumed), 10)
         await resumed.aclose()
+        await until(lambda: live.dispatcher.subscriber_count == 0)
     assert [uuid.UUID(e.payload["entryId"]) for e in delivered] == tasks
-    assert live.dispatcher.subscriber_count == 0
+
+
+async def test_retention_keeps_what_an_active_webhook_has_not_delivered(api: Api, db: Database, org: Org) -> None:
+    """R-LIVE-6 and retention: events after a live webhook's cursor outlive the retention."""
+    account, contact = await account_with_contact(api)
+    for n in range(4):
+        await task_on(api, contact, f"Kept {n}")
+    await stamp_pending(db, 1000)
+    held_at = decode_cursor(await live_cursor(api))
+    assert held_at is not None
+    async with db.unit_of_work() as session:
+        hook = Webhook(url="https://hooks.example/relate", secret="s", cursor=held_at - 3, created_on=utcnow(),
+                       modified_on=utcnow(), created_by_id=org.users["admin"])
+        session.add(hook)
+    await sweep(db, utcnow() + timedelta(days=1))
+    assert await outbox.floor(db) == held_at - 2  # the first event the webhook still needs
+    async with db.unit_of_work() as session:
+        (await session.get(Webhook, hook.id)).active = False  # type: ignore[union-attr]
+    await sweep(db, utcnow() + timedelta(days=1))
+    assert await outbox.floor(db) == held_at  # only the newest is kept

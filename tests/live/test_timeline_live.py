@@ -93,3 +93,31 @@ async def test_unknown_or_unreadable_record_and_bad_cursor_are_typed_errors(api:
         with pytest.raises(StreamEnded) as ended:
             await ws.next(hidden)
         assert ended.value.codes == ["NOT_FOUND"]
+
+
+async def test_a_contact_moving_accounts_moves_its_entries_live(api: Api, connect: Connect) -> None:
+    """R-TL-2, R-LIVE-1: the old account's timeline gets REMOVED, the new one's ADDED."""
+    old_account, contact = await account_with_contact(api)
+    new_account = (await api.ok("createAccount", {"name": "Export Sports"}, "account { id }"))["account"]["id"]
+    task = await task_on(api, contact, "Follows Chris")
+    after = await live_cursor(api)
+    async with connect("sales2") as ws:
+        on_old = await ws.subscribe(TIMELINE_SUB, {"recordId": old_account, "after": after})
+        on_new = await ws.subscribe(TIMELINE_SUB, {"recordId": new_account, "after": after})
+        await api.ok("updateContact", {"id": contact, "accountId": new_account}, "contact { id }")
+        removed = (await ws.next(on_old))["timelineChanged"]
+        added = (await ws.next(on_new))["timelineChanged"]
+    assert (removed["change"], removed["entryId"], removed["recordId"]) == ("REMOVED", task, old_account)
+    assert (added["change"], added["entryId"], added["recordId"]) == ("ADDED", task, new_account)
+    assert added["entry"]["subject"] == "Follows Chris"
+
+
+async def test_a_note_on_the_contact_is_pushed_as_a_note(api: Api, connect: Connect) -> None:
+    account, contact = await account_with_contact(api)
+    after = await live_cursor(api)
+    async with connect("sales2") as ws:
+        op = await ws.subscribe(TIMELINE_SUB, {"recordId": account, "after": after})
+        note = (await api.ok("addNote", {"recordId": contact, "title": "Met at the fair"}, "note { id }"))["note"]["id"]
+        event = (await ws.next(op))["timelineChanged"]
+    assert event["entryId"] == note
+    assert event["entry"] == {"__typename": "Note", "id": note, "title": "Met at the fair"}
