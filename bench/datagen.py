@@ -4,7 +4,9 @@ A million activities through the API would take hours, so rows are built here an
 inserted in chunks (executemany on SQLite, COPY on PostgreSQL). They are the rows the
 commands would write: activities with their parties and party copy, the timeline index
 computed by the same rule (`rollup.timeline_targets`) and row builder
-(`timeline_index.EntryFacts`), the kept counts, and one outbox event per created row.
+(`timeline_index.EntryFacts`), the kept counts, the audit trail's CREATED entry, and one
+outbox event per created row. (The account and contacts go through the ORM, so its flush
+hooks write their audit entries themselves.)
 `tests/unit/test_timeline_index.py` proves the index part: re-syncing loaded entries
 through the real command changes nothing.
 
@@ -38,6 +40,7 @@ from graph.models import (
     Account,
     Activity,
     ActivityParty,
+    AuditEntry,
     Contact,
     EventTopic,
     OutboxEvent,
@@ -118,6 +121,7 @@ async def _load_activities(
             await writer.write(Activity.__table__, batch.activities)
             await writer.write(ActivityParty.__table__, batch.parties)
             await writer.write(TimelineEntry.__table__, batch.entries)
+            await writer.write(AuditEntry.__table__, batch.audit)
             if shape.events:
                 await writer.events(batch.events)
             await writer.commit()
@@ -261,6 +265,7 @@ class _Batch:
         self.parties: list[dict[str, Any]] = []
         self.entries: list[dict[str, Any]] = []
         self.events: list[tuple[Event, uuid.UUID, datetime]] = []
+        self.audit: list[dict[str, Any]] = []
 
 
 def _activity(batch: _Batch, i: int, shape: TimelineShape | AnchorShape, people: list[Owner],
@@ -305,6 +310,9 @@ def _activity(batch: _Batch, i: int, shape: TimelineShape | AnchorShape, people:
                                       created, regarding, party_records)
     targets = timeline_targets(regarding, party_records, parent_of)
     batch.entries.extend(facts.row(record_id, relation) for record_id, relation in targets.items())
+    batch.audit.append({"subject_kind": "ACTIVITY", "subject_type": kind, "subject_id": activity_id,
+                        "action": "CREATED", "changes": [], "actor_id": creator.id, "changed_on": created,
+                        "version": 1})
     batch.events.append((TimelineChanged(activity_id, kind, "ADDED", tuple(targets), (), tuple(targets)),
                          creator.id, created))
 

@@ -161,6 +161,30 @@ class Target:
                 self.timings.append(time.perf_counter() - started)
         self.statements += counter.count
 
+    async def explain(self) -> str:
+        """The plan of every statement one request sends (EXPLAIN ANALYZE on PostgreSQL)."""
+        sent: list[tuple[str, Any]] = []
+
+        def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+            if statement.lstrip().upper().startswith("SELECT") or statement.lstrip().upper().startswith("WITH"):
+                sent.append((statement, parameters))
+
+        for engine in self.db.engines:
+            event.listen(engine.sync_engine, "before_cursor_execute", keep)
+        try:
+            await self.once()
+        finally:
+            for engine in self.db.engines:
+                event.remove(engine.sync_engine, "before_cursor_execute", keep)
+        prefix = "EXPLAIN QUERY PLAN " if self.db.is_sqlite else "EXPLAIN (ANALYZE, BUFFERS) "
+        lines = [f"--- plans at {self.activities:,} activities ({self.name})"]
+        async with self.db.writer.connect() as conn:
+            for statement, parameters in sent:
+                lines.append(" ".join(statement.split())[:160] + " …")
+                for row in await conn.exec_driver_sql(prefix + statement, parameters):
+                    lines.append(("    " + " ".join(str(v) for v in row))[:200])
+        return "\n".join(lines)
+
     def result(self) -> Result:
         total = sum(self.timings)
         return Result(self.name, self.activities, self.entries, self.load_seconds,
@@ -201,6 +225,9 @@ async def compare(targets: list[Target], args: argparse.Namespace) -> list[Resul
     for _ in range(rounds):
         for target in targets:
             await target.timed(max(1, args.requests // rounds))
+    if args.explain:
+        for target in targets:
+            print(await target.explain(), file=sys.stderr)
     for target in targets:
         await target.client.aclose()
     return [t.result() for t in targets]
@@ -251,6 +278,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--database-url", help="also run on this PostgreSQL (a schema of its own, dropped after)")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], help="run one database only")
+    parser.add_argument("--explain", action="store_true", help="print the plan of each statement of a request")
     parser.add_argument("--no-events", dest="events", action="store_false",
                         help="skip the outbox rows the commands would also write (faster loading)")
     return parser.parse_args(argv)

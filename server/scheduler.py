@@ -93,8 +93,10 @@ class Scheduler:
         self.sent_total = 0
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
+        self._progress = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
-        self._stopping = False
+        # Set when `stop` begins: deliveries under way finish and are recorded, no new run starts.
+        self.stopping = asyncio.Event()
 
     @property
     def delivers_outside(self) -> bool:
@@ -115,7 +117,7 @@ class Scheduler:
 
     async def stop(self) -> None:
         """Let a run under way finish (its deliveries get recorded), then end the loop."""
-        self._stopping = True
+        self.stopping.set()
         self._wake.set()
         if self._task is None:
             return
@@ -129,12 +131,12 @@ class Scheduler:
         self._task = None
 
     async def _loop(self) -> None:
-        while not self._stopping:
+        while not self.stopping.is_set():
             try:
                 await self.run_once()
             except Exception:  # a bad run must not end the loop; the next poll tries again
                 log.exception("scheduled send run failed")
-            if self._stopping:
+            if self.stopping.is_set():
                 break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.settings.poll_seconds)
@@ -144,10 +146,17 @@ class Scheduler:
         """Send everything due now; returns how many this process sent."""
         async with self._lock:
             sent = await (self._run_exactly_once() if self.sender.exactly_once else self._run_claimed())
-        self.sent_total += sent
+        async with self._progress:
+            self.sent_total += sent
+            self._progress.notify_all()
         if sent:
             await self._hooks()
         return sent
+
+    async def sent_at_least(self, count: int) -> None:
+        """Wait until this scheduler has sent `count` emails (an event to await, not a poll)."""
+        async with self._progress:
+            await self._progress.wait_for(lambda: self.sent_total >= count)
 
     async def _due(self, now: datetime) -> bool:
         async with self.db.read() as session:
@@ -163,7 +172,7 @@ class Scheduler:
                 sent = await sends.send_due_exactly_once(session, self.sender.send, now,
                                                          self.settings.batch_size, self.defaults)
             total += sent
-            if sent < self.settings.batch_size or self._stopping:
+            if sent < self.settings.batch_size or self.stopping.is_set():
                 break
         return total
 
@@ -179,7 +188,7 @@ class Scheduler:
                 messages = await sends.outgoing(session, ids, self.defaults)
             for message in messages:
                 total += await self._deliver(message)
-            if len(ids) < self.settings.batch_size or self._stopping:
+            if len(ids) < self.settings.batch_size or self.stopping.is_set():
                 break
         return total
 

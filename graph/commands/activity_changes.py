@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.commands import timeline_index
 from graph.commands.activities import regarding_type
-from graph.commands.common import owner_for
+from graph.commands.common import assignee
 from graph.commands.stamps import check_version, stamp_change, stamp_new
 from graph.models import Activity, Note
 from graph.rules import activities as fields
@@ -200,10 +200,10 @@ def _add_note(session: AsyncSession, scope: Scope, activity: Activity, note: Not
 
 async def assign_activities(session: AsyncSession, scope: Scope, ids: Sequence[uuid.UUID], owner_id: uuid.UUID,
                             now: datetime) -> list[Outcome]:
-    """R-ACT-7: give each to a user or team. Needs `assign` on the activity, and the new owner
-    must be one you may assign to. Closed activities can be assigned too: ownership is not
+    """R-ACT-7: give each to a user or team. Needs `assign` on the activity; the new owner may
+    be any active user or team (the same rule as `changeOwner`). Closed activities can be assigned too: ownership is not
     content (Dynamics 365 reassigns closed activities the same way)."""
-    owner = await owner_for(session, scope, owner_id, "activity", "assign")
+    owner = await assignee(session, owner_id)
 
     def assign(row: Activity) -> bool:
         if row.owner_id == owner.id:

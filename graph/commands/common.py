@@ -56,6 +56,23 @@ async def owner_for(
     return principal
 
 
+async def assignee(
+    session: AsyncSession, owner_id: uuid.UUID, field: tuple[str, ...] = ("input", "ownerId"),
+) -> Principal:
+    """Who receives an assigned record or activity: any active user or team.
+
+    The assign depth limits which rows the viewer may hand over (checked on each row), not
+    to whom: a seller gives their own account or call to a colleague in another unit, as in
+    the products SPEC §1 follows. One rule for records and activities alike.
+    """
+    principal = await session.get(Principal, owner_id)
+    if principal is None:
+        raise not_found("owner", field)
+    if not principal.is_active:
+        raise DomainError(ErrorCode.DEACTIVATED, f"{principal.name} is deactivated and cannot own records", field)
+    return principal
+
+
 async def replayed(session: AsyncSession, actor_id: uuid.UUID, operation: str, client_mutation_id: str | None) -> uuid.UUID | None:
     """R-API-2: the id created by an earlier call with the same clientMutationId, if any.
 

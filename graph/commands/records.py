@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.commands import sequences, timeline_index
-from graph.commands.common import any_record, owner_for, record_for, remember, replayed, secured_type
+from graph.commands.common import any_record, assignee, owner_for, record_for, remember, replayed, secured_type
 from graph.commands.outbox import publish
 from graph.commands.stamps import check_version, stamp_change, stamp_new
 from graph.events import RecordChanged
-from graph.models import RECORD_CLASSES, Account, Contact, Principal, Record
+from graph.models import RECORD_CLASSES, Account, Contact, Record
 from graph.rules import records as rules
 from graph.rules.access import Scope
 from graph.rules.errors import DomainError, ErrorCode, Problem, not_found
@@ -157,7 +157,7 @@ async def change_owner(
     row = await record_for(session, scope, Record, record_id, "assign")
     check_version(row, expected_version)
     rules.require_active(row, row.type.lower())
-    owner = await _new_owner(session, owner_id)
+    owner = await assignee(session, owner_id)
     previous_owner_id = row.owner_id
     row.owner_id = owner.id
     row.owning_business_unit_id = owner.business_unit_id
@@ -167,22 +167,6 @@ async def change_owner(
     # R-WL-4: the sequence's current step stays put; the work lists of both owners change.
     await sequences.on_owner_change(session, row, previous_owner_id, now, scope.user_id)
     return row
-
-
-async def _new_owner(session: AsyncSession, owner_id: uuid.UUID) -> Principal:
-    """Who receives an assigned record: any active user or team.
-
-    The assign depth limits which records the viewer may hand over (checked on the row), not
-    to whom: a seller gives their own account to a colleague in another unit, as in the
-    products SPEC §1 follows.
-    """
-    field = ("input", "ownerId")
-    principal = await session.get(Principal, owner_id)
-    if principal is None:
-        raise not_found("owner", field)
-    if not principal.is_active:
-        raise DomainError(ErrorCode.DEACTIVATED, f"{principal.name} is deactivated and cannot own records", field)
-    return principal
 
 
 async def set_active(
