@@ -24,7 +24,7 @@ if ! "$(1)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/nu
 fi
 endef
 
-.PHONY: run test install migrate seed tokens schema clean
+.PHONY: run test install migrate seed tokens schema clean audit
 
 $(STAMP): pyproject.toml requirements.lock
 	$(call need_py311,$(PYTHON),install Python 3.11 or pass PYTHON=/path/to/python3.11)
@@ -54,8 +54,13 @@ tokens: seed
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Known vulnerabilities in requirements.lock (pip-audit in .venv-audit; see .ci/audit.py).
+audit:
+	$(call need_py311,$(PYTHON),install Python 3.11 or pass PYTHON=/path/to/python3.11)
+	$(PYTHON) .ci/audit.py
+
 schema: install
 	$(BIN)/relate export-schema > schema.graphql.tmp && mv schema.graphql.tmp schema.graphql
 
 clean:
-	rm -rf $(VENV) relate.db relate.db-wal relate.db-shm var
+	rm -rf $(VENV) .venv-audit relate.db relate.db-wal relate.db-shm var

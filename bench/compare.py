@@ -159,6 +159,10 @@ async def settle_outbox(db: Database) -> None:
     while count := (await stamp_pending(db, 50_000)).count:
         stamped += count
     swept = await sweep(db, utcnow() - timedelta(hours=Settings().live_retention_hours), batch=50_000)
+    if stamped and not db.is_sqlite:  # stamping left a dead row per event: clean up as autovacuum would
+        async with db.writer.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text("VACUUM ANALYZE events"))
     if stamped or swept:
         say(f"  outbox settled: {stamped:,} events stamped, {swept:,} past retention deleted "
             f"in {time.perf_counter() - started:.0f} s")

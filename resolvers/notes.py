@@ -36,6 +36,14 @@ def file_store(info: Info) -> FileStore:
     return FileStore(info.context.settings.file_store_dir)
 
 
+def require_upload(value: Any, field: tuple[str, ...]) -> Any:
+    """An Upload variable can be given any JSON value; only a multipart file part can be read."""
+    if not callable(getattr(value, "read", None)):
+        raise DomainError(ErrorCode.VALIDATION, "send the file as a GraphQL multipart request "
+                                                "(the upload spec), not as a JSON value", field)
+    return value
+
+
 async def upload_chunks(upload: Any) -> AsyncIterator[bytes]:
     """The uploaded file in chunks; the transport already spooled it, we never hold it whole."""
     while chunk := await upload.read(CHUNK):

@@ -24,7 +24,7 @@ from resolvers.context import Info
 from resolvers.ids import decode_id, decode_ids, to_global_id
 from resolvers.inputs import decode_optional
 from resolvers.mutation_runner import run_mutation
-from resolvers.notes import file_store, upload_chunks
+from resolvers.notes import file_store, require_upload, upload_chunks
 from schema.inputs import tracking as inputs
 from schema.payloads import tracking as payloads
 from schema.types.activities import ACTIVITY_TYPE_NAMES, GRAPHQL_NAMES, Activity, activity_node
@@ -50,7 +50,7 @@ def _files(given: Sequence[inputs.TrackAttachmentInput] | None) -> list[commands
         if (item.file is None) == (item.content_base64 is None):
             raise DomainError(ErrorCode.VALIDATION, "give exactly one of file and contentBase64", path)
         if item.file is not None:
-            chunks = upload_chunks(item.file)
+            chunks = upload_chunks(require_upload(item.file, (*path, "file")))
         else:
             try:
                 data = base64.b64decode(item.content_base64 or "", validate=True)
@@ -110,7 +110,7 @@ async def track_appointment(info: Info, input: inputs.TrackAppointmentInput) -> 
 
 async def import_mail(info: Info, input: inputs.ImportMailInput) -> payloads.ImportMailPayload:
     async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
-        data = await input.file.read(mail_import.MAX_MESSAGE_BYTES + 1)
+        data = await require_upload(input.file, ("input", "file")).read(mail_import.MAX_MESSAGE_BYTES + 1)
         items = await mail_import.import_mail(
             session, scope, file_store(info), getattr(input.file, "filename", None), data, now,
             regarding_id=_regarding(input.regarding_id), only_replies=input.only_replies)

@@ -92,6 +92,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
         own_db = db is None
         app.state.db = db or Database.connect(settings.database_url, schema=settings.database_schema)
         app.state.after_commit = []
+        # Built first: a bad mail setting stops the start before anything runs.
+        mail = MailSettings()
+        scheduler = Scheduler(app.state.db, mail_sender or configured_sender(mail), settings=mail,
+                              clock=clock or utcnow, after_commit=app.state.after_commit)
         live = LiveUpdates(app.state.db, settings, websocket_viewer)
         await live.start()
         app.state.live = live
@@ -103,15 +107,13 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
         live.on_new_events(cache.forget_before)
         webhooks.start()
         app.state.webhooks = webhooks
-        mail = MailSettings()
-        scheduler = Scheduler(app.state.db, mail_sender or configured_sender(mail), settings=mail,
-                              clock=clock or utcnow, after_commit=app.state.after_commit)
         await scheduler.start()
         app.state.scheduler = scheduler
         try:
             yield
         finally:
             await scheduler.stop()
+            await cache.close()
             await webhooks.stop()
             await live.stop()
             if own_db:
@@ -142,4 +144,5 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
     app.state.db = db
     app.state.after_commit = []
     app.state.metrics = metrics
+    app.state.response_cache = cache
     return app

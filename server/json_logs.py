@@ -18,7 +18,8 @@ import orjson
 from server.request_scope import current_request_id
 
 # The attributes every LogRecord has; anything else was passed with `extra=` and is kept.
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
+# (`color_message` is uvicorn's copy of the message with terminal colours: not for a log file.)
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id", "color_message"}
 _installed = False
 
 

@@ -34,9 +34,11 @@ principals change only with a stamp bump; not done.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -44,6 +46,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs
 
+import asyncpg
 import orjson
 from graphql import (
     FieldNode,
@@ -58,12 +61,13 @@ from graphql import (
 )
 from graphql.error import GraphQLError
 from graphql.type import GraphQLInterfaceType, GraphQLObjectType, GraphQLUnionType
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select, text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graph.db import Database
-from graph.models import OutboxEvent
+from graph.models import OrgSettings, OutboxEvent, User
 from graph.queries.principals import Viewer, token_lookup, viewer_for
+from graph.rules.tokens import token_digest
 from server.auth import bearer_token
 from server.settings import Settings
 
@@ -71,8 +75,14 @@ log = logging.getLogger("relate.cache")
 
 CACHED_ROOTS = frozenset({"timeline", "activities", "activityCounts", "accounts", "contacts"})
 PREAUTHENTICATED = "relate.viewer"
-_HEAD = select(func.coalesce(func.max(OutboxEvent.seq), 0)).scalar_subquery().label("outbox_head")
-_PENDING = select(OutboxEvent.id).where(OutboxEvent.seq.is_(None)).exists().label("outbox_pending")
+# The outbox head, and whether a committed event still waits for its seq (then: -1).
+# PostgreSQL: one backward probe of the seq index finds both (NULLs sort first in that
+# direction), whatever the planner's statistics say about NULLs. SQLite: two probes of it.
+_PROBE_PG = (select(func.coalesce(OutboxEvent.seq, -1)).order_by(OutboxEvent.seq.desc().nulls_first()).limit(1)
+             .scalar_subquery().label("outbox_head"))
+_HEAD_SQLITE = select(func.max(OutboxEvent.seq)).scalar_subquery()
+_PENDING_SQLITE = select(OutboxEvent.id).where(OutboxEvent.seq.is_(None)).exists()
+_PROBE_SQLITE = case((_PENDING_SQLITE, -1), else_=_HEAD_SQLITE).label("outbox_head")
 JSON = b"application/json"
 
 
@@ -92,19 +102,86 @@ class Identity:
 
 async def identify(db: Database, token: str) -> Identity | None:
     """Authentication plus the outbox head, in one statement."""
+    probe = _PROBE_SQLITE if db.is_sqlite else _PROBE_PG
     async with db.read() as session:
-        row = (await session.execute(token_lookup(token).add_columns(_HEAD, _PENDING))).first()
+        row = (await session.execute(token_lookup(token).add_columns(probe))).first()
         if row is None:
             return None
         viewer = await viewer_for(session, row[0], row[1])
-    return Identity(viewer, int(row[1]), int(row[2]), bool(row[3]))
+    head = int(row[2] or 0)  # no row at all: an empty log
+    return Identity(viewer, int(row[1]), max(head, 0), head < 0)
 
 
 @dataclass(frozen=True, slots=True)
 class Entry:
     body: bytes
+    user_id: uuid.UUID
+    stamp: int
     head: int
     stored: float
+
+    def serves(self, probe: Probe, now: float, ttl: float) -> bool:
+        """Same user, same security stamp, nothing committed since, not too old."""
+        return (probe.user_id == self.user_id and probe.stamp == self.stamp and probe.head == self.head
+                and not probe.pending and now - self.stored <= ttl)
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """What a hit needs to know about now: the token's user and stamp, the outbox head."""
+
+    user_id: uuid.UUID
+    stamp: int
+    head: int
+    pending: bool
+
+
+class LeanProbe:
+    """The probe as one plain statement on a small connection pool of its own (PostgreSQL).
+
+    It is `token_lookup` with only the columns a hit needs, compiled once: going through
+    an ORM session would add a pre-ping, a BEGIN and a ROLLBACK round trip to the one
+    statement, which is most of what a hit costs.
+    """
+
+    PLACEHOLDER = "probe"
+
+    def __init__(self, db: Database, size: int = 4) -> None:
+        self.db = db
+        self.size = size
+        statement = token_lookup(self.PLACEHOLDER).with_only_columns(User.id, OrgSettings.security_stamp, _PROBE_PG)
+        compiled = statement.compile(dialect=db.reader.dialect, compile_kwargs={"render_postcompile": True})
+        self.sql = compiled.string
+        names = list(compiled.positiontup or ())
+        self.args = [compiled.params[n] for n in names]
+        self.token_at = self.args.index(token_digest(self.PLACEHOLDER))
+        self._pool: asyncpg.Pool | None = None
+        self._opening = asyncio.Lock()
+
+    async def _open(self) -> asyncpg.Pool:
+        async with self._opening:
+            if self._pool is None:
+                async with self.db.reader.connect() as conn:
+                    path = await conn.scalar(text("SHOW search_path"))
+                url = self.db.reader.url.set(drivername="postgresql").render_as_string(hide_password=False)
+                self._pool = await asyncpg.create_pool(url, min_size=1, max_size=self.size,
+                                                       server_settings={"search_path": str(path)})
+            return self._pool
+
+    async def __call__(self, token: str) -> Probe | None:
+        pool = self._pool or await self._open()
+        args = list(self.args)
+        args[self.token_at] = token_digest(token)
+        row = await pool.fetchrow(self.sql, *args)
+        if row is None:
+            return None
+        head = int(row[2] if row[2] is not None else 0)
+        return Probe(row[0], int(row[1]), max(head, 0), head < 0)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.close()
 
 
 class Entries:
@@ -121,18 +198,16 @@ class Entries:
     def __len__(self) -> int:
         return len(self._items)
 
-    def get(self, key: bytes, head: int, now: float) -> bytes | None:
-        entry = self._items.get(key)
-        if entry is None:
-            self.misses += 1
-            return None
-        if entry.head != head or now - entry.stored > self.ttl:
-            self._drop(key)
-            self.misses += 1
-            return None
+    def peek(self, key: bytes) -> Entry | None:
+        return self._items.get(key)
+
+    def hit(self, key: bytes) -> None:
         self._items.move_to_end(key)
         self.hits += 1
-        return entry.body
+
+    def miss(self, key: bytes) -> None:
+        self._drop(key)
+        self.misses += 1
 
     def put(self, key: bytes, entry: Entry) -> None:
         if len(entry.body) > self.max_bytes // 4 or self.max_entries <= 0:
@@ -277,14 +352,24 @@ def reviewed_roots(schema: GraphQLSchema, reviewed: frozenset[str] | None = None
 # --- the middleware -----------------------------------------------------------------------
 
 class ResponseCache:
-    """ASGI middleware in front of the GraphQL view (inside the HTTP limits)."""
+    """ASGI middleware in front of the GraphQL view (inside the HTTP limits).
+
+    Entries are found by token (and document, operation, variables) and record the user
+    and stamp the token stood for. A request with no entry authenticates as it would
+    anyway (one statement, with the outbox head) and hands the viewer on to the view. A
+    request with an entry probes (one statement) and is a hit only if the token still
+    means the same user with the same stamp and the head has not moved.
+    """
 
     def __init__(self, app: ASGIApp, app_state: Any, settings: Settings, schema: GraphQLSchema) -> None:
         self.app = app
         self.app_state = app_state
-        self.entries = Entries(settings.response_cache_entries, settings.response_cache_max_bytes,
-                               settings.response_cache_seconds)
+        self.ttl = settings.response_cache_seconds
+        self.entries = Entries(settings.response_cache_entries, settings.response_cache_max_bytes, self.ttl)
         self.roots = reviewed_roots(schema) if settings.response_cache_entries > 0 else frozenset()
+        self._lean: LeanProbe | None = None
+        # Viewers seen, by (user, stamp): what the scope cache of graph/queries/principals.py keeps.
+        self._viewers: dict[tuple[uuid.UUID, int], Viewer] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self.roots or scope["method"] not in ("GET", "POST"):
@@ -301,36 +386,73 @@ class ResponseCache:
         if request is None or not cached_roots_only(request.query, request.operation_name, self.roots):
             await self.app(scope, receive, send)
             return
+        key = _key(token, request)
         try:
-            identity = await identify(self.app_state.db, token)
+            identity = await self._hit_or_identity(key, token, send)
         except Exception:  # the view reports the database being down, as it would without us
+            log.debug("response cache: lookup failed", exc_info=True)
             identity = None
-        if identity is None:
+        if identity is True:
+            return
+        if not isinstance(identity, Identity):
             await self.app(scope, receive, send)
             return
-        key = _key(identity, request)
-        if not identity.pending:
-            body = self.entries.get(key, identity.head, time.monotonic())
-            if body is not None:
-                await _answer(send, body)
-                return
         scope.setdefault("state", {})[PREAUTHENTICATED] = identity.viewer
         captured = _Capture(send)
         await self.app(scope, receive, captured)
         if not identity.pending and captured.cacheable:
-            self.entries.put(key, Entry(b"".join(captured.chunks), identity.head, time.monotonic()))
+            self.entries.put(key, Entry(b"".join(captured.chunks), identity.viewer.user.id, identity.stamp,
+                                        identity.head, time.monotonic()))
+
+
+    async def _hit_or_identity(self, key: bytes, token: str, send: Send) -> Identity | bool | None:
+        """True: answered from the cache. An identity: go on to the view. None: the token
+        is not valid (the view says so)."""
+        db: Database = self.app_state.db
+        entry = self.entries.peek(key)
+        if entry is None:
+            return self._remember(await identify(db, token))
+        identity: Identity | None
+        if db.is_sqlite:  # no round trips to save: the full lookup is the probe
+            identity = await identify(db, token)
+            probe = identity and Probe(identity.viewer.user.id, identity.stamp, identity.head, identity.pending)
+        else:
+            self._lean = self._lean or LeanProbe(db)
+            probe = await self._lean(token)
+            known = self._viewers.get((probe.user_id, probe.stamp)) if probe else None
+            identity = Identity(known, probe.stamp, probe.head, probe.pending) if probe and known else None
+        if probe is None:
+            self.entries.miss(key)
+            return None
+        if entry.serves(probe, time.monotonic(), self.ttl):
+            self.entries.hit(key)
+            await _answer(send, entry.body)
+            return True
+        self.entries.miss(key)
+        return self._remember(identity or await identify(db, token))
+
+    def _remember(self, identity: Identity | None) -> Identity | None:
+        if identity is not None:
+            if len(self._viewers) > 10_000:
+                self._viewers.clear()
+            self._viewers[(identity.viewer.user.id, identity.stamp)] = identity.viewer
+        return identity
 
     def forget_before(self, head: int | None) -> None:
         self.entries.forget_before(head)
 
+    async def close(self) -> None:
+        if self._lean is not None:
+            await self._lean.close()
 
-def _key(identity: Identity, request: Request) -> bytes:
+
+def _key(token: str, request: Request) -> bytes:
+    """The token stands for its user; an entry keeps the user and stamp it was built for."""
     material = orjson.dumps(
-        [str(identity.viewer.user.id), identity.stamp, request.query, request.operation_name, request.variables],
+        [token_digest(token), request.query, request.operation_name, request.variables],
         option=orjson.OPT_SORT_KEYS,
     )
     return hashlib.blake2b(material, digest_size=20).digest()
-
 
 async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
     """The whole body, and a `receive` that hands it on once, then the real one."""

@@ -149,6 +149,8 @@ async def mark_sent(session: AsyncSession, activity_id: uuid.UUID, now: datetime
                 version=activities.c.version + 1)
     )
     changed = bool(result.rowcount)  # type: ignore[attr-defined]
+    if count_attempt and not changed:
+        return False  # recording is the delivery: nothing happened, nothing to record
     attempts = sends.c.attempts + 1 if count_attempt else sends.c.attempts
     await session.execute(update(sends).where(sends.c.activity_id == activity_id)
                           .values(sent_on=now, claimed_until=None, last_error=None, attempts=attempts))

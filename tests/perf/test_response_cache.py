@@ -11,7 +11,7 @@ stamped its events (`pending`) and after (`stamped`).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -33,6 +33,13 @@ TIMELINE = """query($id: ID!, $first: Int) { timeline(recordId: $id, first: $fir
           ... on Note { id title } } } }"""
 MINE = "{ activities(first: 50) { totalCount nodes { subject owner { ... on User { fullName } } } } }"
 EVERYONES = "{ activities(filter: {owner: ANY}, first: 50) { totalCount nodes { subject } } }"
+
+
+@pytest.fixture(autouse=True)
+async def close_cache(app: Any) -> AsyncIterator[None]:
+    """The app runs without its lifespan here: close the cache's probe pool ourselves."""
+    yield
+    await app.state.response_cache.close()
 
 
 async def stamp(db: Database) -> None:
@@ -142,8 +149,8 @@ async def test_a_change_through_another_process_is_seen_at_once(
     """Two apps on one database stand for two processes (or hosts), each with its own cache:
     a change committed through B is never hidden by A's cache, stamped or not."""
     story = await story_factory()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(settings, db=db)),
-                                 base_url="http://b.relate.test") as other:
+    app_b = create_app(settings, db=db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app_b), base_url="http://b.relate.test") as other:
         b = Api(other, org.tokens)
         for round_no, stamped in enumerate((False, True)):
             await cached(api, sql, db, TIMELINE, {"id": story.account})
@@ -153,6 +160,7 @@ async def test_a_change_through_another_process_is_seen_at_once(
                 await stamp(db)
             after, _ = await read(api, sql, TIMELINE, {"id": story.account})
             assert nodes(after)[0]["subject"] == subject
+    await app_b.state.response_cache.close()
 
 
 async def test_keyed_by_viewer_document_and_variables(

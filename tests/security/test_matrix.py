@@ -3,7 +3,7 @@ and subscription of the live schema × the three built-in roles and a user with 
 five ownerships (own, my team's, my unit's, a child unit's, another unit's).
 
 The expectations come from `EXPECTED`, an explicit table written from SPEC §1, not from
-`graph/rules/access.py`. Each operation of the schema is classified in `OPERATIONS` by what
+`graph/rules/access.py`. Each operation of the schema is classified in `operations()` by what
 it does to its target; an operation that is not classified fails the test ("unclassified
 operation X"), so a new one cannot pass unchecked.
 
@@ -14,12 +14,14 @@ Verdicts per case:
   an id that names nothing (no data, no name, no count, no "exists but…").
 Lists, counts and reports check for each ownership that the target is there exactly when
 it is readable. Each (operation variant × viewer × ownership) check is one case; the total
-is printed.
+is printed. With PostgreSQL configured (as in CI), PostgreSQL runs every operation and SQLite
+the reads (see `full_matrix`).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -34,7 +36,7 @@ from schema.build import build_schema
 from server.app import create_app
 from tests.support.client import Api
 from tests.support.databases import test_settings as app_settings
-from tests.support.ws import TRANSPORT_WS, StreamEnded, serve, ws_connect
+from tests.support.ws import StreamEnded, serve, ws_connect
 from tests.security.matrix_world import (
     END, OWNERSHIPS, START, VIEWERS, Cases, Factory, Target, World, build_world, missing_like, post_file,
 )
@@ -345,7 +347,7 @@ def operations() -> dict[str, list[Op]]:
         # Joining opens the meeting the step already has: nothing is written, reading suffices.
         "joinMeetingFromStep": [M("joinMeetingFromStep", "read", "meeting_step", lambda c: {"id": c.t})],
         # --- webhooks (R-LIVE-6) ---
-        "createWebhook": [M("createWebhook", "config", None, lambda c: {"url": "https://hooks.example/r"},
+        "createWebhook": [M("createWebhook", "config", None, lambda c: {"url": "https://hooks.example/r", "active": False},
                             per_ownership=False)],
         "deleteWebhook": [M("deleteWebhook", "config", None, lambda c: {"id": c.world.shared[f"webhook:{c.viewer}"]},
                             per_ownership=False)],
@@ -607,10 +609,21 @@ class Matrix:
         return {"data": data}
 
 
+READ_KINDS = ("query", "list", "subscription")
+
+
+def full_matrix(backend: str) -> bool:
+    """Writes are checked in Python on the rows a command loads, the same on both databases;
+    reads are SQL predicates, which can differ. To keep CI short, the whole matrix runs on
+    PostgreSQL when it is there (CI always has it), and on SQLite the reads only; without
+    PostgreSQL, SQLite runs the whole matrix."""
+    return backend == "postgresql" or not os.environ.get("RELATE_TEST_DATABASE_URL")
+
+
 @pytest.fixture
 async def matrix_app(db: Database, tmp_path: Path) -> AsyncIterator[tuple[Api, str]]:
     settings = app_settings(file_store_dir=str(tmp_path / "files"), rate_limit_per_second=0, ws_max_subscriptions=200,
-                            live_poll_seconds=0.2)
+                            live_poll_seconds=60.0)
     app = create_app(settings, db=db)
     async with serve(app) as url, httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                                     base_url="http://relate.test", timeout=30) as http:
@@ -623,11 +636,11 @@ async def test_r_sec_1_authorization_matrix_has_no_leak(db: Database, matrix_app
     world = await build_world(db, api)
     factory = Factory(world)
     world.shared["sequence"] = await factory.sequence("TASK")
-    hooks = await api("mutation { createWebhook(input: {url: \"https://hooks.example/x\"}) { errors { code } "
+    hooks = await api("mutation { createWebhook(input: {url: \"https://hooks.example/x\", active: false}) { errors { code } "
                       "webhook { id } } }")
     world.shared["webhook"] = hooks["createWebhook"]["webhook"]["id"]
     for viewer in VIEWERS:  # one each for deleteWebhook
-        made = await api("mutation { createWebhook(input: {url: \"https://hooks.example/d\"}) { webhook { id } } }")
+        made = await api("mutation { createWebhook(input: {url: \"https://hooks.example/d\", active: false}) { webhook { id } } }")
         world.shared[f"webhook:{viewer}"] = made["createWebhook"]["webhook"]["id"]
     cursor = (await api("{ liveCursor }"))["liveCursor"]
 
@@ -637,7 +650,7 @@ async def test_r_sec_1_authorization_matrix_has_no_leak(db: Database, matrix_app
     node_types = sorted(t.name for t in schema.get_implementations(schema.get_type("Node")).objects)
     classified = operations()
     unclassified = sorted(set(fields) - set(classified))
-    assert not unclassified, f"unclassified operation(s) {unclassified}: classify them in OPERATIONS"
+    assert not unclassified, f"unclassified operation(s) {unclassified}: classify them in operations()"
     gone = sorted(set(classified) - set(fields))
     assert not gone, f"classified operations no longer in the schema: {gone}"
     classified["node"] = node_variants(node_types)
@@ -652,17 +665,20 @@ async def test_r_sec_1_authorization_matrix_has_no_leak(db: Database, matrix_app
         await matrix.targets(kind, False)
     await timeline_events(api, matrix)
     ordered = sorted(ops, key=lambda o: (o.kind != "list", o.kind == "subscription"))
+    if not full_matrix(backend):
+        ordered = [op for op in ordered if op.kind in READ_KINDS]
     for op in ordered:
         await matrix.run(op)
 
     tally = matrix.tally
-    print(f"\nauthorization matrix ({backend}): {tally.cases} cases "
-          f"({len(classified)} operations, {len(ops)} variants, {len(VIEWERS)} viewers, {len(OWNERSHIPS)} ownerships; "
+    print(f"\nauthorization matrix ({backend}, {'all operations' if full_matrix(backend) else 'reads'}): "
+          f"{tally.cases} cases "
+          f"({len({o.field for o in ordered})} operations, {len(ordered)} variants, {len(VIEWERS)} viewers, {len(OWNERSHIPS)} ownerships; "
           f"allow {tally.by_verdict['allow']}, forbid {tally.by_verdict['forbid']}, hide {tally.by_verdict['hide']}): "
           f"{len(tally.leaks)} leaks, {len(tally.failures)} other failures")
     problems = tally.leaks + tally.failures
     assert not problems, "\n".join(problems[:80]) + (f"\n… and {len(problems) - 80} more" if len(problems) > 80 else "")
-    assert tally.cases >= 2000
+    assert tally.cases >= (2000 if full_matrix(backend) else 500)
 
 
 async def timeline_events(api: Api, matrix: Matrix) -> None:
