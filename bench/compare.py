@@ -330,10 +330,11 @@ def main(args: argparse.Namespace) -> None:
                                                 "plain": Target(url, anchor.PLAIN_QUERY)}))
         check_same(servers)
         drive(servers, args)
-    print(f"\nRoll-up page: account 1's timeline (8,200 activities of the account and its 1,000 contacts), "
+    print(f"\nRoll-up page: account 1's timeline (its own and its 1,000 contacts' activities), "
           f"first 50 with totalCount, owner and creator; plain page: user 5's activities, 50 with owner and "
           f"creator. {args.connections} connections, {args.rounds} × {args.duration:.0f} s per server and page "
-          f"after {args.warmup:.0f} s warm-up, servers alternated; {args.activities:,} activities.")
+          f"after {args.warmup:.0f} s warm-up, servers alternated; {args.activities:,} activities. Relate: "
+          f"`relate serve --workers N`, response cache on unless `nocache`, rate limit off.")
     print(table(servers, anchor_name))
     print(f"machine: {machine()}")
 

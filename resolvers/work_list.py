@@ -32,6 +32,7 @@ from resolvers.pagination import encode_cursor, page_request
 from resolvers.selection import node_selection, sub_selection
 from schema.inputs import work_list as inputs
 from schema.payloads import work_list as payloads
+from schema.types.activities import Priority
 from schema.types.connection import Connection, Edge, PageInfo
 from schema.types.work_list import (
     Sequence,
@@ -44,7 +45,6 @@ from schema.types.work_list import (
     sequence_node,
     work_item,
 )
-from schema.types.activities import Priority
 
 RECORD_TYPES = {"Account", "Contact", "Lead", "Opportunity", "Case"}
 SEQUENCE_RECORD_TYPES = {"Lead", "Opportunity"}

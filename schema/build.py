@@ -67,8 +67,10 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         OperationMetrics,  # first: it times everything and sees errors after masking
         MaskUnexpectedErrors,
-        partial(QueryDepthLimiter, max_depth=settings.max_depth),
-        partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+        # The limiters' rule classes are made once: each limiter instance makes new ones, and
+        # the validation cache is keyed by the rules, so per-request limiters never hit it.
+        partial(AddValidationRules, [*QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
+                                     *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules]),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
         partial(ParserCache, maxsize=512),
         partial(ValidationCache, maxsize=512),

@@ -66,7 +66,9 @@ class Mutation:
         description="Record a call (R-CALL-1): COMPLETED, or OPEN when `state: OPEN` plans one.",
     )
     send_email: ap.EmailPayload = strawberry.mutation(
-        resolver=activities.send_email, description="Record an email as SENT (R-MAIL-1)."
+        resolver=activities.send_email,
+        description="Send an email: recorded SENT by the default sender, or PENDING_SEND until `sendAt` "
+                    "(R-MAIL-1, R-MAIL-2).",
     )
     create_appointment: ap.AppointmentPayload = strawberry.mutation(
         resolver=activities.create_appointment, description="A SCHEDULED meeting with attendees (R-APPT-1)."

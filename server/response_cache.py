@@ -1,12 +1,16 @@
 """A response cache for read queries, never stale after a commit any client was told of.
 
-Entries are keyed by the viewer (user and the organisation's security stamp, so any
-change of roles, teams or units starts a new key), the document, the operation name and
-the variables. Each entry remembers the outbox head (`max(events.seq)`) read *before* the
-query ran, and is served only while the head is still the same and no committed event
-waits for its seq. That check rides on the authentication statement every request makes
-anyway (one statement: token, user, stamp, head, pending), so a hit costs one statement
-and no GraphQL work, and a miss costs what it did before.
+Entries are keyed by the bearer token, the document, the operation name and the
+variables, and remember the user and the organisation's security stamp the token stood
+for, and the outbox head (`max(events.seq)`) read *before* the query ran. One is served
+only while the token still means that user with that stamp (any change of roles, teams
+or units bumps it; a revoked token or deactivated user finds nothing), the head is the
+same and no committed event waits for its seq. That check is one statement: without an
+entry it is the authentication every request makes anyway, with the head added, and the
+viewer it finds goes on to the view (a miss costs what a request always cost); with an
+entry, on PostgreSQL, it is the same lookup reduced to user, stamp and head on a small
+pool of its own (no ORM session: no pre-ping, BEGIN and ROLLBACK round trips). A hit
+does no GraphQL work at all and says `X-Relate-Cache: hit`.
 
 Why this is never stale (DESIGN §5: every committed change writes outbox rows in its own
 transaction; the relay stamps `seq` after commit, in commit order, one relay at a time):
@@ -18,13 +22,8 @@ misses. This holds across processes and hosts: the check reads the shared databa
 anything this process heard. The dispatcher's wake-up (`forget_before`) only frees memory
 early; correctness never waits for a broker.
 
-What is cached: queries whose root fields are all in `CACHED_ROOTS` (timeline, lists,
-counts), whose answer is 200 JSON without errors, up to a size. Those roots reach only the
-types of `REVIEWED_TYPES`, checked when the app starts: a root that starts reaching a
-type nobody reviewed here is simply not cached (logged). A reviewed type's fields depend
-only on rows that change with an outbox event and on the viewer, not on the clock or on
-unevented settings (record-type names, attachment policy, `viewer.checkedAt`, up next);
-review a type before adding it. Entries also expire after `response_cache_seconds`.
+What is cached, and why those roots are safe: server/cacheable.py. Answers must be 200
+JSON without errors, up to a size, and expire after `response_cache_seconds`.
 
 Any commit anywhere invalidates every entry: on a write-heavy system the hit rate drops,
 never the freshness. Per-topic invalidation would keep more entries, but would have to
@@ -40,27 +39,12 @@ import logging
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qs
 
 import asyncpg
 import orjson
-from graphql import (
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    GraphQLSchema,
-    InlineFragmentNode,
-    OperationDefinitionNode,
-    OperationType,
-    get_named_type,
-    parse,
-)
-from graphql.error import GraphQLError
-from graphql.type import GraphQLInterfaceType, GraphQLObjectType, GraphQLUnionType
+from graphql import GraphQLSchema
 from sqlalchemy import case, func, select, text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -69,11 +53,11 @@ from graph.models import OrgSettings, OutboxEvent, User
 from graph.queries.principals import Viewer, token_lookup, viewer_for
 from graph.rules.tokens import token_digest
 from server.auth import bearer_token
+from server.cacheable import cached_roots_only, read_request, reviewed_roots
 from server.settings import Settings
 
 log = logging.getLogger("relate.cache")
 
-CACHED_ROOTS = frozenset({"timeline", "activities", "activityCounts", "accounts", "contacts"})
 PREAUTHENTICATED = "relate.viewer"
 # The outbox head, and whether a committed event still waits for its seq (then: -1).
 # PostgreSQL: one backward probe of the seq index finds both (NULLs sort first in that
@@ -136,6 +120,11 @@ class Probe:
     pending: bool
 
 
+async def _keep(_connection: asyncpg.Connection) -> None:
+    """Nothing to reset between uses: the probe only ever runs its one read statement
+    (asyncpg's default reset is a round trip per use)."""
+
+
 class LeanProbe:
     """The probe as one plain statement on a small connection pool of its own (PostgreSQL).
 
@@ -164,7 +153,7 @@ class LeanProbe:
                 async with self.db.reader.connect() as conn:
                     path = await conn.scalar(text("SHOW search_path"))
                 url = self.db.reader.url.set(drivername="postgresql").render_as_string(hide_password=False)
-                self._pool = await asyncpg.create_pool(url, min_size=1, max_size=self.size,
+                self._pool = await asyncpg.create_pool(url, min_size=1, max_size=self.size, reset=_keep,
                                                        server_settings={"search_path": str(path)})
             return self._pool
 
@@ -230,123 +219,6 @@ class Entries:
         entry = self._items.pop(key, None)
         if entry is not None:
             self.bytes -= len(entry.body)
-
-
-# --- which requests may be cached -------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class Request:
-    query: str
-    operation_name: str | None
-    variables: Any
-
-
-def read_request(method: str, body: bytes, query_string: bytes) -> Request | None:
-    """The GraphQL request in a JSON POST body or a GET query string; None otherwise."""
-    try:
-        if method == "POST":
-            payload = orjson.loads(body)
-        else:
-            params = {k: v[0] for k, v in parse_qs(query_string.decode("latin-1")).items()}
-            payload = {"query": params.get("query"), "operationName": params.get("operationName"),
-                       "variables": orjson.loads(params["variables"]) if params.get("variables") else None}
-    except (orjson.JSONDecodeError, UnicodeDecodeError, ValueError):
-        return None
-    if not isinstance(payload, dict):
-        return None
-    query, name, variables = payload.get("query"), payload.get("operationName"), payload.get("variables")
-    if not isinstance(query, str) or not (name is None or isinstance(name, str)):
-        return None
-    if not (variables is None or isinstance(variables, dict)):
-        return None
-    return Request(query, name, variables or None)
-
-
-def _root_fields(selections: Iterable[Any], fragments: dict[str, FragmentDefinitionNode],
-                 seen: frozenset[str] = frozenset()) -> Iterable[str] | None:
-    names: list[str] = []
-    for node in selections:
-        if isinstance(node, FieldNode):
-            names.append(node.name.value)
-        elif isinstance(node, InlineFragmentNode):
-            found = _root_fields(node.selection_set.selections, fragments, seen)
-            if found is None:
-                return None
-            names.extend(found)
-        elif isinstance(node, FragmentSpreadNode):
-            fragment = fragments.get(node.name.value)
-            if fragment is None or node.name.value in seen:
-                return None
-            found = _root_fields(fragment.selection_set.selections, fragments, seen | {node.name.value})
-            if found is None:
-                return None
-            names.extend(found)
-    return names
-
-
-@lru_cache(maxsize=1024)
-def cached_roots_only(query: str, operation_name: str | None, roots: frozenset[str]) -> bool:
-    """A query (not a mutation or subscription) whose root fields are all cacheable."""
-    try:
-        document = parse(query, no_location=True)
-    except GraphQLError:
-        return False
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name is not None:
-        operations = [o for o in operations if o.name is not None and o.name.value == operation_name]
-    if len(operations) != 1 or operations[0].operation != OperationType.QUERY:
-        return False
-    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    names = _root_fields(operations[0].selection_set.selections, fragments)
-    return bool(names) and all(n in roots or n == "__typename" for n in names)
-
-
-# Read for what their fields depend on: rows whose changes write outbox events, the viewer
-# and the variables. Sequence and its steps are reached only through the `Node` type of
-# ActivityParty.party and Note.about, which return principals, records and activities.
-REVIEWED_TYPES = frozenset({
-    "Account", "AccountConnection", "AccountEdge", "Activity", "ActivityConnection", "ActivityCounts",
-    "ActivityEdge", "ActivityParty", "ActivityStateCount", "ActivityTypeCount", "Address", "Appointment",
-    "Attachment", "Case", "Contact", "ContactConnection", "ContactEdge", "Email", "Lead", "Node", "Note",
-    "Opportunity", "PageInfo", "PhoneCall", "Principal", "Record", "Sequence", "SequenceStepDefinition",
-    "StateCount", "Task", "Team", "TextMessage", "TimelineConnection", "TimelineCounts", "TimelineEdge",
-    "TimelineEntry", "TypeCount", "User",
-})
-
-
-def reachable_types(schema: GraphQLSchema, root: str) -> set[str]:
-    """Every object, interface and union type a query through `root` can reach."""
-    query = schema.query_type
-    field = query.fields.get(root) if query else None
-    if field is None:
-        return set()
-    found: set[str] = set()
-    todo = [get_named_type(field.type)]
-    while todo:
-        kind = todo.pop()
-        if kind.name in found or not isinstance(kind, GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType):
-            continue
-        found.add(kind.name)
-        if isinstance(kind, GraphQLUnionType):
-            todo.extend(kind.types)
-            continue
-        if isinstance(kind, GraphQLInterfaceType):
-            todo.extend(schema.get_possible_types(kind))
-        todo.extend(get_named_type(f.type) for f in kind.fields.values())
-    return found
-
-
-def reviewed_roots(schema: GraphQLSchema, reviewed: frozenset[str] | None = None) -> frozenset[str]:
-    reviewed = REVIEWED_TYPES if reviewed is None else reviewed
-    roots = set()
-    for root in CACHED_ROOTS:
-        unreviewed = sorted(reachable_types(schema, root) - reviewed)
-        if unreviewed:
-            log.info("response cache: `%s` is not cached; it reaches types not reviewed for caching: %s",
-                     root, ", ".join(unreviewed))
-        else:
-            roots.add(root)
-    return frozenset(roots)
 
 
 # --- the middleware -----------------------------------------------------------------------
@@ -477,9 +349,13 @@ async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
     return body, replay
 
 
+CACHE_HEADER = b"x-relate-cache"
+
+
 async def _answer(send: Send, body: bytes) -> None:
     await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", JSON), (b"content-length", str(len(body)).encode())]})
+                "headers": [(b"content-type", JSON), (b"content-length", str(len(body)).encode()),
+                            (CACHE_HEADER, b"hit")]})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -498,6 +374,7 @@ class _Capture:
             self.status = message["status"]
             content_type = dict(message.get("headers", [])).get(b"content-type", b"")
             self.json = content_type.startswith(JSON)
+            message = {**message, "headers": [*message.get("headers", []), (CACHE_HEADER, b"miss")]}
         elif message["type"] == "http.response.body":
             self.chunks.append(message.get("body", b""))
             self.complete = not message.get("more_body", False)

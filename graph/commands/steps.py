@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from graph.commands import activity_changes as changes
 from graph.commands import notes as note_commands
 from graph.commands import sequences, timeline_index
-from graph.commands import activity_changes as changes
 from graph.commands.stamps import stamp_change
 from graph.models import Activity, Record, RecordSequence, RecordStep
 from graph.rules import activity_states as states

@@ -25,8 +25,8 @@ from graph.queries.activities import LATEST, PRIORITY_RANK, readable_activities
 from graph.queries.keyset import SortKey
 from graph.queries.records import records_by_id
 from graph.rules import sequences as rules
-from graph.rules.errors import DomainError, ErrorCode
 from graph.rules.access import Scope
+from graph.rules.errors import DomainError, ErrorCode
 
 Item = tuple[Activity, RecordStep | None, uuid.UUID | None]  # activity, its step, the step's sequence
 

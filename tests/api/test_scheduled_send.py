@@ -124,8 +124,8 @@ async def test_a_scheduled_email_is_sent_exactly_once_across_a_restart(start: An
 async def test_two_servers_at_once_send_each_email_once(start: Any, db: Database) -> None:
     sender, clock = CountingSender(), Clock()
     async with start(sender, clock) as one, start(sender, clock) as two:
-        emails = [await schedule(one.api, clock.now + timedelta(seconds=30), f"Mail {i}") for i in range(6)]
-        clock.advance(minutes=1)
+        emails = [await schedule(one.api, clock.now + timedelta(minutes=2), f"Mail {i}") for i in range(6)]
+        clock.advance(minutes=3)
         counts = await asyncio.gather(one.scheduler.run_once(), two.scheduler.run_once(),
                                       one.scheduler.run_once(), two.scheduler.run_once())
     assert sum(counts) == 6
@@ -232,8 +232,8 @@ async def test_stopping_mid_delivery_records_it_and_the_next_server_sends_nothin
     sender, clock = GatedSender(), Clock()
     async with AsyncExitStack() as stack:
         running = await stack.enter_async_context(start(sender, clock))
-        email = await schedule(running.api, clock.now + timedelta(seconds=5))
-        clock.advance(seconds=10)
+        email = await schedule(running.api, clock.now + timedelta(minutes=2))
+        clock.advance(minutes=3)
         running.scheduler.kick()
         await asyncio.wait_for(sender.started.wait(), TIMEOUT)
         stopping = asyncio.create_task(stack.aclose())  # the server is asked to stop mid-delivery
@@ -261,8 +261,8 @@ async def test_a_failed_delivery_is_retried_later_and_given_up_after_the_last_at
     monkeypatch.setenv("RELATE_MAIL_MAX_ATTEMPTS", "2")
     sender, clock = FailingSender(), Clock()
     async with start(sender, clock) as running:
-        email = await schedule(running.api, clock.now + timedelta(seconds=5))
-        clock.advance(seconds=10)
+        email = await schedule(running.api, clock.now + timedelta(minutes=2))
+        clock.advance(minutes=3)
         assert await running.scheduler.run_once() == 0
         assert sender.tries == 1 and await state_of(db, email["id"]) == ("PENDING_SEND", 1, 0)
         assert await running.scheduler.run_once() == 0 and sender.tries == 1  # backing off for a minute
@@ -281,8 +281,8 @@ async def test_a_claim_is_held_for_its_lease_and_taken_over_after_a_crash(start:
     it is replaced after the lease; before that, no one else takes it."""
     clock = Clock()
     async with start(CountingSender(), clock) as running:
-        email = await schedule(running.api, clock.now + timedelta(seconds=5))
-    now = clock.now + timedelta(seconds=10)
+        email = await schedule(running.api, clock.now + timedelta(minutes=2))
+    now = clock.now + timedelta(minutes=3)
     lease = timedelta(minutes=5)
     async with db.unit_of_work() as session:
         assert await sends.claim(session, now, "worker-a", lease, 10) == [raw(email["id"])]

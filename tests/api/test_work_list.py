@@ -7,6 +7,7 @@ R-WL-4: owner change. §7: a `worklist.changed` event for each change, to whom i
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -224,9 +225,13 @@ async def test_assign_a_step_to_a_team_or_a_user(api: Api, db: Database, org: Or
     assert (await work_list_events(db, org.users["sales2"]))[-1] == ("ASSIGNED", str(raw(record)))
     assert (await work_list(api, filter={"owner": "MY_TEAMS"}, as_="sales2"))["totalCount"] == 1
     assert (await work_list(api))["totalCount"] == 0
+    # Assigning needs `assign` on the item: sales3 is neither its owner nor in its team.
     refused = await api.mutate("assignStep", {"id": step, "ownerId": gid("User", org.users["sales3"])},
-                               "step { id }", as_="sales1")
-    assert codes(refused) == ["FORBIDDEN"] and refused["errors"][0]["field"] == ["input", "ownerId"]
+                               "step { id }", as_="sales3")
+    assert codes(refused) == ["FORBIDDEN"] and refused["errors"][0]["field"] == ["input", "id"]
+    nobody = await api.mutate("assignStep", {"id": step, "ownerId": gid("User", uuid.UUID(int=7))},
+                              "step { id }", as_="sales1")
+    assert codes(nobody) == ["NOT_FOUND"] and nobody["errors"][0]["field"] == ["input", "ownerId"]
     to_user = await api.ok("assignStep", {"id": step, "ownerId": gid("User", org.users["sales2"])}, STEP,
                            as_="manager")
     assert to_user["step"]["owner"] == {"__typename": "User", "fullName": "Sasha Seller"}

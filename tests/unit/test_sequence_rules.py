@@ -29,7 +29,8 @@ def problems(error: pytest.ExceptionInfo[DomainError]) -> list[tuple[str, tuple[
 # --- R-SEQ-1: what a sequence may be -----------------------------------------------------
 
 def test_steps_are_trimmed_and_kept_in_order() -> None:
-    cleaned = sequences.check_steps([StepSpec("EMAIL", "  Intro  ", " Say hi "), wait(days=2), StepSpec("MEETING", "Demo")])
+    cleaned = sequences.check_steps([StepSpec("EMAIL", "  Intro  ", " Say hi "), wait(days=2),
+                                     StepSpec("MEETING", "Demo")])
     assert [(s.kind, s.subject, s.instructions) for s in cleaned] == [
         ("EMAIL", "Intro", "Say hi"), ("WAIT", None, None), ("MEETING", "Demo", None)]
 
