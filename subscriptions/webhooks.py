@@ -92,6 +92,11 @@ class WebhookWorker:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self.client.aclose()
+        try:  # a task cancelled mid-claim may not have released its lease
+            async with self.db.unit_of_work() as session:
+                await commands.release_all(session, self.owner)
+        except Exception:
+            log.warning("could not release this process's webhook leases; they expire by themselves")
 
     # --- which webhooks have work ---------------------------------------------------------
 

@@ -83,6 +83,13 @@ async def release(session: AsyncSession, webhook_id: uuid.UUID, owner: str) -> N
     )
 
 
+async def release_all(session: AsyncSession, owner: str) -> None:
+    """A process stopping hands its webhooks over at once instead of letting leases expire."""
+    await session.execute(
+        update(Webhook).where(Webhook.lease_owner == owner).values(lease_owner=None, lease_until=None)
+    )
+
+
 @dataclass(frozen=True)
 class Attempt:
     """What one POST of one event came to."""

@@ -10,7 +10,10 @@ from typing import Any
 
 import pytest
 
+from sqlalchemy import select
+
 from graph.db import Database
+from graph.models import Webhook
 from graph.rules.webhooks import verify
 from subscriptions import log as outbox
 from subscriptions.relay import has_pending
@@ -126,8 +129,10 @@ async def test_a_receiver_outage_and_a_server_restart_lose_no_delivery(
         await receiver.stop()  # down: deliveries are refused at the TCP level
         await some_changes(server.api, "down")
         await until(lambda: failed_attempts(server.api, hook_id, 3))
-    # The server stops while the receiver is still down; more changes are made meanwhile
-    # by a process without a delivery worker.
+    # The server stops while the receiver is still down: it hands its lease over at once.
+    async with db.read() as session:
+        assert (await session.execute(select(Webhook.lease_owner))).scalars().all() == [None]
+    # More changes are made meanwhile by a process without a delivery worker.
     await some_changes(api, "restart")
 
     receiver.status = 503
