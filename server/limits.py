@@ -35,6 +35,8 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.asgi_body import call_with_body_cap
+from server.asgi_body import header as _header
 from server.settings import Settings
 
 MAX_BUCKETS = 100_000
@@ -77,13 +79,6 @@ class TokenBuckets:
         return (1.0 - bucket.tokens) / self.rate
 
 
-def _header(scope: Scope, name: bytes) -> bytes | None:
-    for key, value in scope.get("headers", []):
-        if key.lower() == name:
-            return bytes(value)
-    return None
-
-
 def media_type(scope: Scope) -> bytes:
     return (_header(scope, b"content-type") or b"").split(b";")[0].strip().lower()
 
@@ -106,10 +101,6 @@ async def refuse(send: Send, status: int, message: str, code: str,
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(body)).encode()), *(headers or [])]})
     await send({"type": "http.response.body", "body": body})
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 class RequestLimits:
@@ -150,33 +141,8 @@ class RequestLimits:
         if limit <= 0:
             await self.app(scope, receive, send)
             return
-        declared = _header(scope, b"content-length")
-        if declared is not None and declared.strip().isdigit() and int(declared) > limit:
-            await self._too_large(send, limit)
-            return
-        received = 0
-        started = False
-
-        async def counted_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise BodyTooLarge()
-            return message
-
-        async def tracked_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counted_receive, tracked_send)
-        except BodyTooLarge:
-            if started:
-                raise
-            await self._too_large(send, limit)
+        await call_with_body_cap(self.app, scope, receive, send, limit,
+                                 lambda reply: self._too_large(reply, limit))
 
     @staticmethod
     async def _too_large(send: Send, limit: int) -> None:

@@ -20,26 +20,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from graph.db import Database
+from server.asgi_body import call_with_body_cap
+from server.asgi_body import header as _header
 from graph.queries.notes import attachment_policy
 
 PREFLIGHT_HEADERS = (b"apollo-require-preflight", b"x-apollo-operation-name")
 # Files one multipart request may carry at the full size limit, and room for the rest.
 MAX_FILES_PER_REQUEST = 10
 ENVELOPE_BYTES = 1024 * 1024
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-def _header(scope: Scope, name: bytes) -> bytes | None:
-    for key, value in scope.get("headers", []):
-        if key.lower() == name:
-            return bytes(value)
-    return None
 
 
 def is_multipart(scope: Scope) -> bool:
@@ -80,30 +71,7 @@ class MultipartGuard:
                                      "(CSRF protection)", "CSRF_PREFLIGHT_REQUIRED")
             return
         ceiling = await self._ceiling()
-        declared = _header(scope, b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > ceiling:
-            await _refuse(send, 413, f"the request is larger than {ceiling} bytes", "FILE_TOO_LARGE")
-            return
-        received = 0
-        started = False
-
-        async def counted_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > ceiling:
-                    raise BodyTooLarge()
-            return message
-
-        async def tracked_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counted_receive, tracked_send)
-        except BodyTooLarge:
-            if started:
-                raise
-            await _refuse(send, 413, f"the request is larger than {ceiling} bytes", "FILE_TOO_LARGE")
+        await call_with_body_cap(
+            self.app, scope, receive, send, ceiling,
+            lambda reply: _refuse(reply, 413, f"the request is larger than {ceiling} bytes", "FILE_TOO_LARGE"),
+        )

@@ -1,0 +1,57 @@
+"""Request-body helpers shared by the ASGI guards in front of /graphql.
+
+Both the request limits and the upload guard must stop a body that grows past a cap
+while it streams (a declared Content-Length can lie or be absent), and answer 413 only
+if no response has started yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return bytes(value)
+    return None
+
+
+async def call_with_body_cap(
+    app: ASGIApp, scope: Scope, receive: Receive, send: Send, limit: int,
+    too_large: Callable[[Send], Awaitable[None]],
+) -> None:
+    """Run `app`, refusing with `too_large` once more than `limit` body bytes arrive."""
+    declared = header(scope, b"content-length")
+    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+        await too_large(send)
+        return
+    received = 0
+    started = False
+
+    async def counted_receive() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise BodyTooLarge()
+        return message
+
+    async def tracked_send(message: Message) -> None:
+        nonlocal started
+        started = started or message["type"] == "http.response.start"
+        await send(message)
+
+    try:
+        await app(scope, counted_receive, tracked_send)
+    except BodyTooLarge:
+        if started:
+            raise
+        await too_large(send)
