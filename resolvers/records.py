@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -52,16 +53,18 @@ def _principal_ids(objects: list[Any], selected: dict[str, Any]) -> set[Any]:
     return {getattr(o, PRINCIPAL_IDS[f]) for f in PRINCIPAL_FIELDS if f in selected for o in objects}
 
 
-async def _record_page(info: Info, record_type: str, flt: queries.RecordFilter, order_by: Any,
-                       first: int | None, after: str | None, last: int | None, before: str | None) -> Connection[Any]:
-    scope = info.context.scope
+Prefetch = Callable[[Info, list[Any], dict[str, Any]], Awaitable[None]]
+
+
+async def record_page(info: Info, query: Any, order_by: Any, first: int | None, after: str | None,
+                      last: int | None, before: str | None, prefetch: Prefetch | None = None) -> Connection[Any]:
+    """A keyset page of records of any type, related rows prefetched, totalCount on demand."""
     keys = queries.sort_keys([(o.field.value, o.direction.value == "DESC") for o in order_by or []])
     request = page_request(keys, first, after, last, before)
-    query = queries.list_query(scope, record_type, flt)
     db = info.context.db
     async with db.read() as session:
         page = await fetch_page(session, query, keys, request)
-    await prefetch_related(info, page.rows, node_selection(info))
+    await (prefetch or prefetch_related)(info, page.rows, node_selection(info))
     edges = [Edge(cursor=encode_cursor(keys, position(r, keys)), node=record_node(r)) for r in page.rows]
 
     async def total() -> int:
@@ -76,6 +79,12 @@ async def _record_page(info: Info, record_type: str, flt: queries.RecordFilter, 
         ),
         counter=total,
     )
+
+
+async def _record_page(info: Info, record_type: str, flt: queries.RecordFilter, order_by: Any,
+                       first: int | None, after: str | None, last: int | None, before: str | None) -> Connection[Any]:
+    query = queries.list_query(info.context.scope, record_type, flt)
+    return await record_page(info, query, order_by, first, after, last, before)
 
 
 def _owner_ids(ids: list[str] | None) -> list[Any] | None:

@@ -10,9 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.commands import qualify as qualifying
 from graph.commands import sales as commands
-from graph.queries import records as record_queries
 from graph.queries import sales as queries
-from graph.queries.paging import count, fetch_page, position
 from graph.rules.access import Scope
 from graph.rules.errors import DomainError, ErrorCode
 from graph.rules.sales import Qualification
@@ -20,13 +18,11 @@ from resolvers.context import Info
 from resolvers.ids import decode_id, decode_ids
 from resolvers.inputs import decode_optional, given
 from resolvers.mutation_runner import run_mutation
-from resolvers.pagination import encode_cursor, page_request
-from resolvers.records import prefetch_related
-from resolvers.selection import node_selection
+from resolvers.records import prefetch_related, record_page
 from schema.inputs import sales as inputs
 from schema.inputs.records import RecordOrder
 from schema.payloads import sales as payloads
-from schema.types.connection import Connection, Edge, PageInfo
+from schema.types.connection import Connection
 from schema.types.records import record_node
 from schema.types.sales import Case, Lead, Opportunity
 
@@ -49,27 +45,8 @@ async def _prefetch(info: Info, rows: list[Any], selected: dict[str, Any]) -> No
 
 async def _page(info: Info, record_type: str, flt: queries.SalesFilter, order_by: list[RecordOrder] | None,
                 first: int | None, after: str | None, last: int | None, before: str | None) -> Connection[Any]:
-    keys = record_queries.sort_keys([(o.field.value, o.direction.value == "DESC") for o in order_by or []])
-    request = page_request(keys, first, after, last, before)
     query = queries.list_query(info.context.scope, record_type, flt)
-    db = info.context.db
-    async with db.read() as session:
-        page = await fetch_page(session, query, keys, request)
-    await _prefetch(info, page.rows, node_selection(info))
-    edges = [Edge(cursor=encode_cursor(keys, position(r, keys)), node=record_node(r)) for r in page.rows]
-
-    async def total() -> int:
-        async with db.read() as session:
-            return await count(session, query)
-
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=page.has_next, has_previous_page=page.has_previous,
-            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
-        ),
-        counter=total,
-    )
+    return await record_page(info, query, order_by, first, after, last, before, _prefetch)
 
 
 def _owners(ids: list[str] | None) -> list[Any] | None:
