@@ -39,6 +39,7 @@ from graph.commands import scheduled_send as sends
 from graph.db import Database
 from graph.mail import OutgoingEmail, RecordingSender, Sender, SmtpSender, SmtpSettings
 from graph.models import utcnow
+from subscriptions.waiting import woken, within
 
 log = logging.getLogger("relate.mail")
 
@@ -122,7 +123,7 @@ class Scheduler:
         if self._task is None:
             return
         try:
-            await asyncio.wait_for(asyncio.shield(self._task), self.settings.stop_timeout_seconds)
+            await within(asyncio.shield(self._task), self.settings.stop_timeout_seconds)
         except TimeoutError:
             log.warning("scheduled send did not stop within %ss; cancelling", self.settings.stop_timeout_seconds)
             self._task.cancel()
@@ -138,8 +139,7 @@ class Scheduler:
                 log.exception("scheduled send run failed")
             if self.stopping.is_set():
                 break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.settings.poll_seconds)
+            await woken(self._wake, self.settings.poll_seconds)
             self._wake.clear()
 
     async def run_once(self) -> int:

@@ -34,6 +34,8 @@ from redis import asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
+from subscriptions.waiting import within, woken
+
 log = logging.getLogger("relate.live.broker")
 
 Hint = Callable[[int | None], None]
@@ -188,11 +190,10 @@ class PostgresBroker(Broker):
             await conn.add_listener(self.channel, lambda _c, _pid, _ch, payload: on_hint(parse_hint(payload)))
             on_ready()
             while True:
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(lost.wait(), self.health_seconds)
+                await woken(lost, self.health_seconds)
                 if lost.is_set() or conn.is_closed():
                     raise BrokerDown("LISTEN connection terminated")
-                await asyncio.wait_for(conn.fetchval("SELECT 1"), self.health_seconds)
+                await within(conn.fetchval("SELECT 1"), self.health_seconds)
         finally:
             conn.terminate()
 
@@ -293,7 +294,7 @@ class Doorbell:
             if seq is None:
                 continue
             try:
-                await asyncio.wait_for(self.broker.publish(seq), timeout=5)
+                await within(self.broker.publish(seq), 5)
                 attempt = 0
             except asyncio.CancelledError:
                 raise

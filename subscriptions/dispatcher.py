@@ -17,6 +17,7 @@ from collections import deque
 from graph.db import Database
 from subscriptions import log as outbox
 from subscriptions.log import LogEvent
+from subscriptions.waiting import woken
 
 logger = logging.getLogger("relate.live.dispatcher")
 
@@ -127,10 +128,7 @@ class Dispatcher:
     async def _run(self) -> None:
         failures = 0
         while True:
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-            except TimeoutError:
-                pass
+            await woken(self._wake, self.poll_seconds)
             self._wake.clear()
             try:
                 await self.catch_up()

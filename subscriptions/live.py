@@ -7,7 +7,6 @@ function that re-authenticates a websocket context for each event pushed.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import suppress
@@ -23,6 +22,7 @@ from subscriptions.log import LogEvent
 from subscriptions.relay import Relay
 from subscriptions.retention import Sweeper
 from subscriptions.streams import topic_batches
+from subscriptions.waiting import within
 
 log = logging.getLogger("relate.live")
 
@@ -65,7 +65,7 @@ class LiveUpdates:
     async def settle(self, timeout: float = 2.0) -> None:
         """Stamp what has committed so far, so a cursor read next comes after all of it."""
         with suppress(TimeoutError):
-            await asyncio.wait_for(self.relay.drain(), timeout)
+            await within(self.relay.drain(), timeout)
 
     async def start(self) -> None:
         await self.dispatcher.start()

@@ -27,6 +27,7 @@ from sqlalchemy import BigInteger, bindparam, func, select, text, update
 
 from graph.db import Database
 from graph.models import OutboxEvent
+from subscriptions.waiting import woken
 
 log = logging.getLogger("relate.live.relay")
 
@@ -108,10 +109,7 @@ class Relay:
     async def _run(self) -> None:
         failures = 0
         while True:
-            try:
-                await asyncio.wait_for(self._kick.wait(), self.poll_seconds)
-            except TimeoutError:
-                pass
+            await woken(self._kick, self.poll_seconds)
             self._kick.clear()
             try:
                 await self.drain()

@@ -43,6 +43,7 @@ from server.settings import Settings
 from subscriptions import log as outbox
 from subscriptions import webhook_bodies as bodies
 from subscriptions.log import LogEvent
+from subscriptions.waiting import woken
 
 log = logging.getLogger("relate.webhooks")
 
@@ -104,10 +105,7 @@ class WebhookWorker:
         wait = 0.0
         failures = 0
         while True:
-            try:
-                await asyncio.wait_for(self._wake.wait(), wait)
-            except TimeoutError:
-                pass
+            await woken(self._wake, wait)
             self._wake.clear()
             try:
                 due, next_retry = await self._due(utcnow())
