@@ -9,6 +9,7 @@
 3. Servers: `relate serve --workers N` on PostgreSQL with a Redis broker (the scale-out
    configuration), `--relate-variants` naming more configurations to compare (e.g.
    `nocache`: the response cache off); PostGraphile v4 from npm when node is installed.
+   `--pages plain` (or `roll-up`) measures one page only: a quick check of one change.
 4. Each answer is checked against the anchor's (same subjects in the same order, same
    totals, same owner and creator names), then every page is driven by the same load tool
    (bench/load.py: wrk, else Python) for `--rounds` rounds of `--duration` seconds at
@@ -42,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 from sqlalchemy import text
 
@@ -235,15 +237,36 @@ def check_same(servers: list[Server]) -> None:
         say(f"  {page}: every server answers the same 50 rows{total}")
 
 
+async def _busy_backends(url: str) -> int:
+    conn = await asyncpg.connect(anchor.dsn(url))
+    try:
+        return int(await conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND backend_type = 'client backend'"
+            " AND datname = current_database() AND pid <> pg_backend_pid()"))
+    finally:
+        await conn.close()
+
+
+def settle_database(url: str, timeout: float = 60) -> None:
+    """Wait until no statement of the last run still runs: a load tool that stops leaves
+    the statements it started running in PostgreSQL (PostGraphile's roll-up takes seconds
+    each), and the next server measured would pay for them."""
+    deadline = time.monotonic() + timeout
+    while asyncio.run(_busy_backends(url)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
 def drive(servers: list[Server], args: argparse.Namespace) -> None:
     for page in servers[0].pages:
         for server in servers:
             measure(server.pages[page], duration=args.warmup, connections=args.connections, tool=args.tool)
+            settle_database(args.database_url)
         for round_no in range(args.rounds):
             order = servers if round_no % 2 == 0 else list(reversed(servers))
             for server in order:
                 result = measure(server.pages[page], duration=args.duration, connections=args.connections,
                                  tool=args.tool)
+                settle_database(args.database_url)
                 if result.errors:
                     raise SystemExit(f"{server.name} {page}: {result.errors} errors under load")
                 server.runs.setdefault(page, []).append(result)
@@ -279,10 +302,14 @@ def machine() -> str:
 
 # --- the run -----------------------------------------------------------------------------
 
-def relate_pages(base: str, data: RelateData) -> dict[str, Target]:
+PAGES = ("roll-up", "plain")
+
+
+def relate_pages(base: str, data: RelateData, wanted: list[str]) -> dict[str, Target]:
     headers = (("Authorization", f"Bearer {data.token}"),)
-    return {"roll-up": Target(base, ROLLUP_QUERY, {"id": data.account_id}, headers),
-            "plain": Target(base, PLAIN_QUERY, {"owner": data.owner_id}, headers)}
+    pages = {"roll-up": Target(base, ROLLUP_QUERY, {"id": data.account_id}, headers),
+             "plain": Target(base, PLAIN_QUERY, {"owner": data.owner_id}, headers)}
+    return {name: pages[name] for name in wanted}
 
 
 def main(args: argparse.Namespace) -> None:
@@ -311,13 +338,14 @@ def main(args: argparse.Namespace) -> None:
                    "RELATE_BROADCAST_URL": args.broadcast_url, **BENCH_ENV, **VARIANTS[variant]}
             stack.enter_context(relate_server(env, args.workers, port, Path(logs) / f"relate-{variant}.log"))
             label = f"Relate pg {args.workers}w" + ("" if variant == "default" else f" {variant}")
-            servers.append(Server(label, relate_pages(f"http://127.0.0.1:{port}/graphql", pg)))
+            servers.append(Server(label, relate_pages(f"http://127.0.0.1:{port}/graphql", pg, args.pages)))
         if lite is not None:
             port = free_port()
             env = {"RELATE_DATABASE_URL": f"sqlite+aiosqlite:///{Path(args.sqlite).resolve()}",
                    "RELATE_BROADCAST_URL": "memory://", **BENCH_ENV}
             stack.enter_context(relate_server(env, 1, port, Path(logs) / "relate-sqlite.log"))
-            servers.append(Server("Relate sqlite 1w", relate_pages(f"http://127.0.0.1:{port}/graphql", lite)))
+            lite_pages = relate_pages(f"http://127.0.0.1:{port}/graphql", lite, args.pages)
+            servers.append(Server("Relate sqlite 1w", lite_pages))
         anchor_name = None
         if binary is not None:
             port = free_port()
@@ -326,8 +354,8 @@ def main(args: argparse.Namespace) -> None:
             wait_http(f"http://127.0.0.1:{port}/graphql", process, log)
             anchor_name = f"PostGraphile {anchor.version(Path(args.postgraphile_dir))}"
             url = f"http://127.0.0.1:{port}/graphql"
-            servers.append(Server(anchor_name, {"roll-up": Target(url, anchor.ROLLUP_QUERY),
-                                                "plain": Target(url, anchor.PLAIN_QUERY)}))
+            pages = {"roll-up": Target(url, anchor.ROLLUP_QUERY), "plain": Target(url, anchor.PLAIN_QUERY)}
+            servers.append(Server(anchor_name, {name: pages[name] for name in args.pages}))
         check_same(servers)
         drive(servers, args)
     print(f"\nRoll-up page: account 1's timeline (its own and its 1,000 contacts' activities), "
@@ -354,6 +382,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=10)
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--pages", nargs="+", default=list(PAGES), choices=PAGES,
+                        help="measure only these pages (e.g. `plain` for a quick check of one change)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--rebuild", action="store_true", help="drop and load both copies again")

@@ -5,10 +5,20 @@ root field: Strawberry resolves siblings concurrently, so sessions are never sha
 `writer` for units of work. On SQLite the writer starts with BEGIN IMMEDIATE: a deferred
 transaction that later upgrades to a write fails at once with SQLITE_BUSY and ignores
 the busy timeout.
+
+Dead PostgreSQL connections (a database restart, an idle timeout, a dropped socket) are
+found before use by a ping — but only for a connection that sat idle in the pool for
+`IDLE_PING_SECONDS` or more. SQLAlchemy's `pool_pre_ping` pings at every checkout, and
+with asyncpg a ping is three round trips (BEGIN, an empty statement, ROLLBACK): with a
+page taking three sessions that was nearly half of its round trips. A connection back in use
+within a second was alive a moment ago; one that fails all the same (the database went
+down under a request) fails that request, as it would have with a pre-ping,
+and SQLAlchemy then replaces every connection of the pool opened before the failure.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -34,6 +45,32 @@ def async_url(url: str) -> str:
     if url.startswith("sqlite:///"):
         return "sqlite+aiosqlite:///" + url.split(":///", 1)[1]
     return url
+
+
+IDLE_PING_SECONDS = 1.0
+_IDLE_SINCE = "relate_idle_since"
+
+
+def _ping_after_idle(engine: AsyncEngine) -> None:
+    """Ping a pooled connection at checkout only when it was idle `IDLE_PING_SECONDS`.
+
+    A failed ping raises DisconnectionError: the pool drops that connection and checks out
+    (or opens) another, so the caller never sees it (SQLAlchemy's custom pessimistic ping).
+    """
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)  # None: opened just now (info is new per connection)
+        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as exc:
+            raise DisconnectionError("connection found dead at checkout") from exc
 
 
 def _sqlite_engine(url: str, begin: str, **kw: Any) -> AsyncEngine:
@@ -75,10 +112,8 @@ class Database:
         connect_args: dict[str, Any] = {}
         if schema:
             connect_args["server_settings"] = {"search_path": schema}
-        engine = create_async_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-            connect_args=connect_args,
-        )
+        engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, connect_args=connect_args)
+        _ping_after_idle(engine)
         return cls(url, engine, engine)
 
     @property

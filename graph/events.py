@@ -1,7 +1,8 @@
 """Events written to the outbox with every change (DESIGN §5).
 
 Each names the topics it concerns so subscribers of a timeline, a record or a work list
-can replay exactly their events by cursor.
+can replay exactly their events by cursor. Every change to an activity or note writes one:
+on a timeline, `TimelineChanged`; on none (personal), `PersonalEntryChanged`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ def record_topic(record_id: uuid.UUID) -> str:
 
 def worklist_topic(user_id: uuid.UUID) -> str:
     return f"worklist:{user_id}"
+
+
+def personal_topic(owner_id: uuid.UUID) -> str:
+    """A principal's entries that show on no timeline (personal activities and their notes)."""
+    return f"personal:{owner_id}"
 
 
 class Event:
@@ -74,6 +80,29 @@ class TimelineChanged(Event):
             "addedTo": [str(i) for i in self.added_to],
             "removedFrom": [str(i) for i in self.removed_from],
         }
+
+
+@dataclass(frozen=True)
+class PersonalEntryChanged(Event):
+    """An activity or note that shows on no timeline was created or changed.
+
+    A personal activity (about no record, naming none) is on no timeline, so no
+    `TimelineChanged` tells of it; without this event its changes would leave no trace in
+    the outbox, and whatever relies on "every committed change writes an event" (the
+    response cache's freshness check, server/response_cache.py) would miss them. Its topic
+    is the owner's at commit time.
+    """
+
+    entry_id: uuid.UUID
+    entry_type: str
+    owner_id: uuid.UUID
+    kind: str = field(default="personal.changed", init=False)
+
+    def topics(self) -> list[str]:
+        return [personal_topic(self.owner_id), record_topic(self.entry_id)]
+
+    def payload(self) -> dict[str, Any]:
+        return {"entryId": str(self.entry_id), "entryType": self.entry_type, "ownerId": str(self.owner_id)}
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -47,6 +48,11 @@ class RelateGraphQL(GraphQL):
         super().__init__(build_schema(settings), **kw)
         self.app_state = app_state
         self.settings = settings
+
+    def encode_json(self, data: object) -> str:
+        """orjson: several times faster than the standard library on a page of 50 nodes.
+        A str, not bytes, so websocket messages stay text frames."""
+        return orjson.dumps(data).decode()
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
         db: Database = self.app_state.db

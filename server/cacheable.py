@@ -34,11 +34,10 @@ from graphql.type import GraphQLInterfaceType, GraphQLObjectType, GraphQLUnionTy
 
 log = logging.getLogger("relate.cache")
 
-CACHED_ROOTS = frozenset({"timeline", "accounts", "contacts"})
-# Not `activities` / `activityCounts`: a personal activity (about no record) shows on no
-# timeline, and graph/commands/timeline_index.py writes no outbox event for an entry that
-# shows nowhere, so completing or editing one would go unseen. Add them back once every
-# activity change writes an event (tests/perf/test_response_cache.py has the case).
+CACHED_ROOTS = frozenset({"timeline", "activities", "activityCounts", "accounts", "contacts"})
+# `activities` and `activityCounts` show personal activities too (about no record, on no
+# timeline): their changes write `PersonalEntryChanged` (graph/commands/timeline_index.py),
+# so they move the outbox head like any other change (tests/perf/test_response_cache.py).
 
 
 @dataclass(frozen=True, slots=True)

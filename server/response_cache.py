@@ -9,11 +9,12 @@ same and no committed event waits for its seq. That check is one statement: with
 entry it is the authentication every request makes anyway, with the head added, and the
 viewer it finds goes on to the view (a miss costs what a request always cost); with an
 entry, on PostgreSQL, it is the same lookup reduced to user, stamp and head on a small
-pool of its own (no ORM session: no pre-ping, BEGIN and ROLLBACK round trips). A hit
+pool of its own (no ORM session: no BEGIN and ROLLBACK round trips). A hit
 does no GraphQL work at all and says `X-Relate-Cache: hit`.
 
 Why this is never stale (DESIGN §5: every committed change writes outbox rows in its own
-transaction; the relay stamps `seq` after commit, in commit order, one relay at a time):
+transaction — activities and notes on no timeline too, graph/commands/timeline_index.py;
+the relay stamps `seq` after commit, in commit order, one relay at a time):
 let change C commit, and its client be told so, before a later request R. At R's check,
 C's event either has no seq yet (pending: R misses) or has seq s. If s were <= the head H
 an entry was stored with, s would have been stamped, and so C committed, before H was
@@ -129,8 +130,8 @@ class LeanProbe:
     """The probe as one plain statement on a small connection pool of its own (PostgreSQL).
 
     It is `token_lookup` with only the columns a hit needs, compiled once: going through
-    an ORM session would add a pre-ping, a BEGIN and a ROLLBACK round trip to the one
-    statement, which is most of what a hit costs.
+    an ORM session would add a BEGIN and a ROLLBACK round trip to the one statement,
+    which is most of what a hit costs.
     """
 
     PLACEHOLDER = "probe"

@@ -2,7 +2,9 @@
 
 One mechanism for every change: given the entries touched, compute where each should show
 (`rollup.timeline_targets`), compare with the rows that exist, write the difference, move
-the counts by the same difference, and publish one `TimelineChanged` per entry.
+the counts by the same difference, and publish one `TimelineChanged` per entry — or, for an
+entry that shows on no timeline before or after (a personal activity, a note on one), one
+`PersonalEntryChanged`, so that every change to an activity or note writes an event.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.commands.outbox import publish
-from graph.events import TimelineChanged
+from graph.events import Event, PersonalEntryChanged, TimelineChanged
 from graph.models import Activity, ActivityParty, Note, Record, TimelineCount, TimelineEntry
 from graph.rules.rollup import MAX_CHAIN, PARTY_TIMELINE_TYPES, rollup_parent, timeline_targets
 
@@ -105,9 +107,10 @@ async def _sync_batch(
     quiet: frozenset[uuid.UUID] = frozenset(), gone: bool = False,
 ) -> None:
     """Write the difference for `ids`; entries in `quiet` (notes that merely follow their
-    activity) publish an event only when their rows changed; `gone` entries show nowhere."""
-    facts = {} if gone else await _facts(session, ids)
-    parent_of = await _parents(session, facts.values())
+    activity) publish an event only when their rows changed; `gone` entries show nowhere
+    (their facts are still read: a personal entry's event names its owner)."""
+    facts = await _facts(session, ids)
+    parent_of = await _parents(session, () if gone else facts.values())
     old_rows = [
         dict(r._mapping) for r in await session.execute(
             select(TimelineEntry.id, TimelineEntry.record_id, TimelineEntry.entry_id,
@@ -124,13 +127,13 @@ async def _sync_batch(
     to_delete: list[int] = []
     to_insert: list[dict[str, object]] = []
     deltas: Counter[CountKey] = Counter()
-    events: list[TimelineChanged] = []
+    events: list[Event] = []
     for entry_id in ids:
         fact = facts.get(entry_id)
         wanted = (
             {rid: fact.row(rid, rel) for rid, rel in
              timeline_targets(fact.regarding_id, fact.party_ids, parent_of).items()}
-            if fact else {}
+            if fact and not gone else {}
         )
         existing = {row["record_id"]: row for row in old_by_entry.get(entry_id, [])}
         changed = False
@@ -148,7 +151,11 @@ async def _sync_batch(
                 changed = True
                 to_insert.append(row)
                 deltas[count_key(row)] += 1
-        if (not wanted and not existing) or (entry_id in quiet and not changed):
+        if entry_id in quiet and not changed:
+            continue
+        if not wanted and not existing:
+            if fact is not None:  # on no timeline, before or after: still a change (a personal task)
+                events.append(PersonalEntryChanged(entry_id, fact.entry_type, fact.owner_id))
             continue
         added = tuple(r for r in wanted if r not in existing)
         removed = tuple(r for r in existing if r not in wanted)  # type: ignore[misc]

@@ -20,6 +20,9 @@ class Activity(Stamped, Base):
     __tablename__ = "activities"
     __table_args__ = (
         Index(None, "owner_id", "state", "due"),
+        # "My activities" by creation time (R-VIEW-1): the first page of one owner's list is
+        # a range scan stopping after a page, not a sort of all of that owner's rows.
+        Index("ix_activities_owner_id_created_on", "owner_id", "created_on", "id"),
         Index(None, "regarding_id"),
         Index(None, "owning_business_unit_id"),
         # The scheduled-send scheduler's scan: PENDING_SEND emails by send time (R-MAIL-2).

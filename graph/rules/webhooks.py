@@ -23,13 +23,14 @@ LOOPBACK_NAMES = frozenset({"localhost"})
 
 @dataclass(frozen=True)
 class WebhookFilter:
-    """Empty means everything; otherwise an event must match a listed kind *and* type."""
+    """Empty means every kind of `EVENT_KINDS` (the outbox's other kinds are internal, e.g.
+    `personal.changed`); otherwise an event must match a listed kind *and* type."""
 
     event_kinds: tuple[str, ...] = ()
     record_types: tuple[str, ...] = ()
 
     def wants_kind(self, kind: str) -> bool:
-        return not self.event_kinds or kind in self.event_kinds
+        return kind in (self.event_kinds or EVENT_KINDS)
 
     def wants_types(self, types: Iterable[str]) -> bool:
         return not self.record_types or any(t in self.record_types for t in types)

@@ -46,6 +46,8 @@ def test_an_unknown_kind_or_type_is_named_with_its_position() -> None:
     assert wanted.event_kinds == ("record.changed",)
     assert wanted.wants_kind("record.changed") and not wanted.wants_kind("timeline.changed")
     assert wanted.wants_types([]) and wanted.wants_types(["LEAD"])  # no type filter: everything
+    everything = rules.check_filter([], [])  # every documented kind, none of the outbox's internal ones
+    assert all(everything.wants_kind(k) for k in rules.EVENT_KINDS) and not everything.wants_kind("personal.changed")
 
 
 def test_a_type_filter_needs_one_matching_record() -> None:

@@ -244,22 +244,97 @@ async def test_only_read_queries_of_reviewed_roots_are_cached(
         assert body["errors"] and statements != HIT
 
 
+MINE = """{ activities(filter: {stateGroup: OPEN}) { totalCount
+  nodes { subject noteCount owner { ... on User { fullName } } } } }"""
+MY_COUNTS = "{ activityCounts(filter: {stateGroup: OPEN}) { total byState { state count } } }"
+EVERYONES = "{ activities(filter: {owner: ANY}) { totalCount nodes { subject } } }"
 
-@pytest.mark.parametrize("root", ["activities", "activityCounts"])
-async def test_lists_of_my_activities_stay_fresh_when_a_personal_task_changes(
-    root: str, api: Api, db: Database, sql: SqlCounter,
+
+def subjects(body: dict[str, Any]) -> list[str]:
+    return [n["subject"] for n in body["data"]["activities"]["nodes"]]
+
+
+# A personal task (about no record) shows on no timeline: these changes reach the outbox
+# only through `PersonalEntryChanged`. Each: the change, then what "My activities" and
+# "My counts" must show after it (None: the counts do not move).
+PersonalChange = Callable[[Api, Org, str], Awaitable[Any]]
+PERSONAL_CHANGES: dict[str, tuple[PersonalChange, Callable[[dict[str, Any]], bool], int | None]] = {
+    "another created": (
+        lambda api, org, task: api.ok("createTask", {"subject": "buy stamps"}, "", as_="sales1"),
+        lambda b: sorted(subjects(b)) == ["buy stamps", "water the plants"], 2),
+    "subject changed": (
+        lambda api, org, task: api.ok("updateActivity", {"id": task, "subject": "water the garden"}, "", as_="sales1"),
+        lambda b: subjects(b) == ["water the garden"], None),
+    "completed": (
+        lambda api, org, task: api.ok("completeActivities", {"ids": [task]}, "", as_="sales1"),
+        lambda b: b["data"]["activities"]["totalCount"] == 0, 0),
+    "canceled": (
+        lambda api, org, task: api.ok("cancelActivities", {"ids": [task]}, "", as_="sales1"),
+        lambda b: b["data"]["activities"]["totalCount"] == 0, 0),
+    "reassigned": (
+        lambda api, org, task: api.ok("assignActivities", {"ids": [task], "ownerId": gid("User", org.users["sales2"])},
+                                 "", as_="sales1"),
+        lambda b: b["data"]["activities"]["totalCount"] == 0, 0),
+    "note added": (
+        lambda api, org, task: api.ok("addNote", {"activityId": task, "title": "done half"}, "", as_="sales1"),
+        lambda b: b["data"]["activities"]["nodes"][0]["noteCount"] == 1, None),
+}
+
+
+@pytest.fixture
+def personal_task(api: Api) -> Callable[[], Awaitable[str]]:
+    async def make() -> str:
+        made = await api.ok("createTask", {"subject": "water the plants"}, "task { id }", as_="sales1")
+        return str(made["task"]["id"])
+    return make
+
+
+@pytest.mark.parametrize("relay", ["pending", "stamped"])
+@pytest.mark.parametrize("change", list(PERSONAL_CHANGES))
+async def test_my_activities_and_counts_are_cached_and_fresh_after_a_personal_task_changes(
+    change: str, relay: str, api: Api, db: Database, sql: SqlCounter, org: Org,
+    personal_task: Callable[[], Awaitable[str]],
 ) -> None:
-    """A personal task shows on no timeline and its changes write no outbox event, so lists
-    that show it must not be answered from the cache (R-VIEW-1)."""
-    made = (await api.ok("createTask", {"subject": "water the plants"}, "task { id }", as_="sales1"))["task"]["id"]
-    query = {"activities": "{ activities(filter: {stateGroup: OPEN}) { totalCount } }",
-             "activityCounts": "{ activityCounts(filter: {stateGroup: OPEN}) { total } }"}[root]
-    total = {"activities": "totalCount", "activityCounts": "total"}[root]
-    await stamp(db)
-    for _ in range(2):
-        first, _ = await read(api, sql, query)
-        assert first["data"][root][total] == 1
-    await api.ok("completeActivities", {"ids": [made]}, "", as_="sales1")
-    await stamp(db)
-    after, statements = await read(api, sql, query)
-    assert after["data"][root][total] == 0 and statements != HIT
+    """R-VIEW-1: a personal task shows on no timeline, yet "My activities" and its counts,
+    answered from the cache before, are answered fresh right after it changes."""
+    task = await personal_task()
+    before = await cached(api, sql, db, MINE)
+    counts_before = await cached(api, sql, db, MY_COUNTS)
+    assert subjects(before) == ["water the plants"] and counts_before["data"]["activityCounts"]["total"] == 1
+    act, fresh, total = PERSONAL_CHANGES[change]
+    assert not fresh(before)
+    await act(api, org, task)
+    if relay == "stamped":
+        await stamp(db)
+    after, statements = await read(api, sql, MINE)
+    assert fresh(after), after
+    assert 1 < statements <= 5  # answered by the resolvers, at the usual cost of a page
+    counts, statements = await read(api, sql, MY_COUNTS)
+    assert statements != HIT
+    assert counts["data"]["activityCounts"]["total"] == (1 if total is None else total), counts
+
+
+async def test_my_activities_are_keyed_by_viewer_and_never_wider_than_their_scope(
+    api: Api, db: Database, sql: SqlCounter, org: Org, personal_task: Callable[[], Awaitable[str]],
+) -> None:
+    """The same document means "mine" for each viewer, and `owner: ANY` means what each
+    viewer may read: another viewer never gets the cached body of the first."""
+    await personal_task()
+    await api.ok("createTask", {"subject": "Sasha's own"}, "", as_="sales2")
+    mine = await cached(api, sql, db, MINE, as_="sales1")
+    theirs, _ = await read(api, sql, MINE, as_="sales2")  # same document, no variables, other viewer
+    assert subjects(mine) == ["water the plants"] and subjects(theirs) == ["Sasha's own"]
+    wide = await cached(api, sql, db, EVERYONES, as_="admin")
+    assert sorted(subjects(wide)) == ["Sasha's own", "water the plants"]
+    narrow, statements = await read(api, sql, EVERYONES, as_="norole")  # no role: may read no activity
+    assert statements != HIT and narrow["data"]["activities"]["totalCount"] == 0
+    counts = await cached(api, sql, db, MY_COUNTS, as_="sales1")
+    none, _ = await read(api, sql, MY_COUNTS, as_="norole")
+    assert counts["data"]["activityCounts"]["total"] == 1 and none["data"]["activityCounts"]["total"] == 0
+
+    # The same user, after losing their roles (a security change bumps the stamp).
+    async with db.unit_of_work() as session:
+        await session.execute(delete(UserRole).where(UserRole.user_id == org.users["sales1"]))
+        await bump_security_stamp(session)
+    after, statements = await read(api, sql, EVERYONES, as_="sales1")
+    assert statements != HIT and after["data"]["activities"]["totalCount"] == 0
