@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from resolvers import activities, records
+from resolvers import imports as import_resolvers
 from resolvers import metadata as metadata_resolvers
 from resolvers import sales
 from resolvers import notes as notes_resolvers
@@ -12,6 +13,7 @@ from resolvers import steps as step_resolvers
 from resolvers import tracking as tracking_resolvers
 from resolvers import work_list as work_list_resolvers
 from schema.payloads import activities as ap
+from schema.payloads import imports as ip
 from schema.payloads import metadata as mp
 from schema.payloads import sales as sp
 from schema.payloads import notes as np
@@ -37,6 +39,11 @@ class Mutation:
         resolver=records.deactivate_record, description="Make a record read-only and hide it from default lists (R-REC-2)."
     )
     activate_record: rp.RecordPayload = strawberry.mutation(resolver=records.activate_record)
+    import_records: ip.ImportRecordsPayload = strawberry.mutation(
+        resolver=import_resolvers.import_records,
+        description="Create accounts or contacts from a CSV, XLSX or XML file, with a column mapping, a dry run "
+                    "and problems reported by row (R-IMP-1, docs/import.md).",
+    )
     create_lead: sp.LeadPayload = strawberry.mutation(resolver=sales.create_lead)
     update_lead: sp.LeadPayload = strawberry.mutation(resolver=sales.update_lead)
     qualify_lead: sp.QualifyLeadPayload = strawberry.mutation(

@@ -1,4 +1,4 @@
-"""`relate …`: serve, migrate, seed demo data, issue tokens, export the schema."""
+"""`relate …`: serve, migrate, seed demo data, issue tokens, import records, export the schema."""
 
 from __future__ import annotations
 
@@ -209,6 +209,57 @@ def import_mail(
             sys.stdout.write(f"  skipped inline image {name}\n")
         for refused in result.refused_files:
             sys.stdout.write(f"  refused attachment {refused.file_name}: {refused.message}\n")
+
+
+@app.command("import")
+def import_records(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
+                                help="A .csv, .xlsx or .xml file of accounts or contacts."),
+    type_: str = typer.Option(..., "--type", help="What each row is: contact or account."),
+    as_: str = typer.Option(..., "--as", help="Email of the user who imports (and owns, unless --owner)."),
+    map_: list[str] = typer.Option([], "--map", help="COLUMN=field fills field from COLUMN; COLUMN= ignores it. "
+                                                    "Repeat for more columns."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
+    format_: str = typer.Option(None, "--format", help="csv, xlsx or xml (default: from the file name)."),
+    owner: str = typer.Option(None, "--owner", help="Id (global or raw) of the user or team to own the records."),
+) -> None:
+    """Import accounts or contacts from a file (R-IMP-1, docs/import.md), with a progress bar.
+
+    Exit status: 0 when the import ran (rows it could not import are listed), 1 when it was
+    refused (a broken file, a wrong mapping, no permission: nothing was written) or stopped
+    early, 2 for a wrong option.
+    """
+    from server.import_report import import_with_progress
+
+    record_type = type_.strip().upper()
+    fmt = format_.strip().upper() if format_ else None
+    if record_type not in ("ACCOUNT", "CONTACT") or (fmt is not None and fmt not in ("CSV", "XLSX", "XML")):
+        err.print("[red]error:[/red] --type is contact or account; --format is csv, xlsx or xml")
+        raise typer.Exit(2)
+    mapping = []
+    for item in map_:
+        column, sep, field = item.partition("=")
+        if not sep or not column.strip():
+            err.print(f"[red]error:[/red] --map {escape(item)}: write COLUMN=field (or COLUMN= to ignore it)")
+            raise typer.Exit(2)
+        mapping.append((column.strip(), field.strip() or None))
+    owner_id = _id_option(owner, "--owner") if owner else None
+    with _plain_errors():
+        complete = asyncio.run(import_with_progress(
+            file, record_type, as_, mapping=mapping or None, dry_run=dry_run, fmt=fmt, owner_id=owner_id))
+    if not complete:
+        raise typer.Exit(1)
+
+
+def _id_option(value: str, option: str) -> uuid.UUID:
+    from resolvers.ids import parse_global_id
+
+    parsed = parse_global_id(value)
+    try:
+        return parsed[1] if parsed else uuid.UUID(value)
+    except ValueError:
+        err.print(f"[red]error:[/red] {option} {escape(value)} is not an id")
+        raise typer.Exit(2) from None
 
 
 @app.command("export-schema")

@@ -27,6 +27,8 @@ from tests.support.ws import ws_connect
 
 EXAMPLES = examples()
 EXAMPLE_HOOK = "https://hooks.example/relate"
+# The contacts.csv of docs/import.md.
+CONTACTS_CSV = b"First Name,Last Name,E-mail,Company\nAda,Lovelace,ada@example.org,Import Sports\nGrace,Hopper,grace@example.org,\n"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -117,7 +119,7 @@ async def run_curl(server: Served, known: Known, example: Example, tmp_path: Pat
     for name, value in request.form:
         if value.startswith("@"):
             upload = tmp_path / value[1:]
-            upload.write_bytes(PDF if upload.suffix == ".pdf" else b"example file\n")
+            upload.write_bytes({".pdf": PDF, ".csv": CONTACTS_CSV}.get(upload.suffix, b"example file\n"))
             files.append((name, (upload.name, upload.read_bytes())))
         else:
             form[name] = value

@@ -315,6 +315,8 @@ def operations() -> dict[str, list[Op]]:
         "deleteNote": [M("deleteNote", "delete", "note", lambda c: {"id": c.t})],
         # Attaching a file to an activity appends to it (Dynamics' Append To), like a note.
         "addAttachment": [Op("addAttachment", "", "upload", "append", "task")],
+        # --- import (R-IMP-1): a one-row file creating a contact for the ownership's owner ---
+        "importRecords": [Op("importRecords", "", "upload", "create")],
         "removeAttachment": [M("removeAttachment", "write", "attachment", lambda c: {"id": c.t})],
         "setAttachmentPolicy": [M("setAttachmentPolicy", "config", None, lambda c: {"maxBytes": 10 * 1024 * 1024},
                                   per_ownership=False)],
@@ -467,11 +469,26 @@ class Matrix:
             query = "mutation($input: AddAttachmentInput!) { addAttachment(input: $input) { errors { code message field } } }"
             return await post_file(self.api, query, {"input": {"file": None, "activityId": case.t}}, ["input", "file"],
                                    "pixel.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64, case.viewer)
+        if op.field == "importRecords":
+            return await self.import_one(case)
         mail = (f"Message-ID: <{uuid.uuid4()}@mx.example>\r\nFrom: someone@mx.example\r\nTo: x@mx.example\r\n"
                 f"Subject: Imported\r\nDate: Mon, 03 Mar 2031 10:00:00 +0000\r\n\r\nHello\r\n").encode()
         query = "mutation($input: ImportMailInput!) { importMail(input: $input) { errors { code message field } } }"
         return await post_file(self.api, query, {"input": {"file": None, "regardingId": case.t}}, ["input", "file"],
                                "mail.eml", mail, case.viewer)
+
+    async def import_one(self, case: Case) -> dict[str, Any]:
+        """A payload whose import created nothing reads as failed, with the row's code."""
+        query = ("mutation($input: ImportRecordsInput!) { importRecords(input: $input) { errors { code message field } "
+                 "result { created problems { code } } } }")
+        data = f"First Name,Last Name,Email\r\nIm,Ported,{uuid.uuid4().hex}@import.example\r\n".encode()
+        body = await post_file(self.api, query, {"input": {"file": None, "recordType": "CONTACT", "ownerId": case.owner}},
+                               ["input", "file"], "contacts.csv", data, case.viewer)
+        payload = (body.get("data") or {}).get("importRecords") or {}
+        result = payload.get("result")
+        if not payload.get("errors") and result is not None and result["created"] != 1:
+            payload["errors"] = [{"code": (result["problems"] or [{"code": "NOT_CREATED"}])[0]["code"]}]
+        return body
 
     async def run(self, op: Op) -> None:
         if op.kind == "subscription":
