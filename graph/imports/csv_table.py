@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import BinaryIO
 
-from graph.imports.tables import FileProblem, RawRow, header_names, is_blank, row_from_cells
+from graph.imports.tables import FileProblem, RawRow, header_names, is_blank, records_of
 
 DELIMITERS = (",", ";", "\t")
 SNIFF_CHARS = 64 * 1024
@@ -41,16 +41,7 @@ class CsvTable:
 
     def rows(self) -> Iterator[RawRow]:
         with self._reader() as reader:
-            number = 0
-            seen_header = False
-            for cells in reader:
-                if is_blank(cells):
-                    continue
-                if not seen_header:
-                    seen_header = True
-                    continue
-                number += 1
-                yield row_from_cells(number, self.headers, cells)
+            yield from records_of(self.headers, reader)
 
     def count(self) -> int:
         return sum(1 for _ in self.rows())

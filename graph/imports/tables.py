@@ -9,7 +9,7 @@ row (more cells than the header has columns, a repeated XML field) travel on the
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import BinaryIO, Protocol
@@ -88,6 +88,22 @@ def row_from_cells(number: int, headers: Sequence[str], cells: Sequence[str]) ->
 
 def is_blank(cells: Sequence[str]) -> bool:
     return not any(c.strip() for c in cells)
+
+
+def records_of(headers: Sequence[str], lines: Iterable[Sequence[str]]) -> Iterator[RawRow]:
+    """The records of a grid (CSV lines, sheet rows): blank lines skipped, the first
+    non-blank one (the header) passed over, the rest numbered from 1 — the same numbers
+    in every format."""
+    number = 0
+    seen_header = False
+    for cells in lines:
+        if is_blank(cells):
+            continue
+        if not seen_header:
+            seen_header = True
+            continue
+        number += 1
+        yield row_from_cells(number, headers, cells)
 
 
 def open_table(source: BinaryIO, fmt: str) -> Table:

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from itertools import islice
 from typing import Any, BinaryIO
 
-from graph.imports.tables import FileProblem, RawRow, header_names, is_blank, row_from_cells
+from graph.imports.tables import FileProblem, RawRow, header_names, is_blank, records_of
 
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 CHUNK_ROWS = 512
@@ -51,17 +51,7 @@ class XlsxTable:
             raise FileProblem("the first sheet is empty: it has no header row")
 
     def rows(self) -> Iterator[RawRow]:
-        number = 0
-        seen_header = False
-        for values in self._values():
-            cells = [cell_text(v) for v in values]
-            if is_blank(cells):
-                continue
-            if not seen_header:
-                seen_header = True
-                continue
-            number += 1
-            yield row_from_cells(number, self.headers, cells)
+        return records_of(self.headers, ([cell_text(v) for v in values] for values in self._values()))
 
     def count(self) -> int:
         return sum(1 for _ in self.rows())
