@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import JSON, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from graph.commands.bulk_insert import insert_rows
 from graph.commands.outbox import publish_many
 from graph.commands.records import FIELDS
 from graph.events import RecordChanged
@@ -164,7 +164,8 @@ def _link(record_type: str, item: Candidate, reference: Reference, memory: FileM
 async def write_rows(session: AsyncSession, scope: Scope, record_type: str,
                      accepted: Sequence[tuple[Candidate, uuid.UUID, uuid.UUID | None]], owner: Principal,
                      now: datetime) -> list[uuid.UUID]:
-    """Write the rows `create_record` would write for each accepted row, in three statements.
+    """Write the rows `create_record` would write for each accepted row: records, audit
+    entries, events and their topics, one statement each.
 
     Each record gets what `create_record` gives it: the display name, ACTIVE, the owner and
     the owner's business unit, the creation stamps (version 1); a RecordChanged CREATED
@@ -174,30 +175,27 @@ async def write_rows(session: AsyncSession, scope: Scope, record_type: str,
     Why not ORM objects and one flush: the unit of work costs ~0.2 ms a row, and on SQLite
     the hook's audit rows are inserted one statement each (their ids come back one by
     one), which together kept an import under 1,000 rows/s. These are plain executemany
-    statements, so the audit entries are written here, not by the hook; the API tests
-    compare an imported contact's stored row and audit entry with a created one's.
+    statements (`bulk_insert`), so the audit entries are written here, not by the hook;
+    the API tests compare an imported contact's stored row and audit entry with a created
+    one's.
     """
     link_column = LINK_FIELDS[record_type][1]
-    columns = FIELDS[record_type]
+    columns = [c for c in FIELDS[record_type] if c not in (link_column, "name")]
+    defaults = [_DEFAULTS.get(c) for c in columns]
     actor = scope.user_id
     same = {"type": record_type, "state": "ACTIVE", "owner_id": owner.id,
             "owning_business_unit_id": owner.business_unit_id, "created_on": now, "modified_on": now,
             "created_by_id": actor, "modified_by_id": actor, "version": 1}
-    records = []
-    for item, new_id, link_id in accepted:
-        values = {name: item.values.get(name, _DEFAULTS.get(name)) for name in columns}
-        values[link_column] = link_id
-        records.append({**values, **same, "id": new_id, "name": record_rules.display_name(record_type, item.values)})
-    ids = [r["id"] for r in records]
-    connection = await session.connection()  # Core statements: no ORM bulk-insert bookkeeping
-    await connection.execute(insert(Record.__table__), records)
-    audit = AuditEntry.__table__
-    created = Record.__table__.c
-    await connection.execute(insert(audit).from_select(
-        ["subject_kind", "subject_type", "subject_id", "action", "changes", "actor_id", "changed_on", "version"],
-        select(literal("RECORD"), created.type, created.id, literal("CREATED"), literal([], JSON), created.created_by_id,
-               created.created_on, created.version).where(created.id.in_(ids)).order_by(created.id),
-    ))
+    display_name = record_rules.display_name
+    rows = [(new_id, display_name(record_type, item.values), link_id,
+             *[item.values.get(c, d) for c, d in zip(columns, defaults, strict=True)])
+            for item, new_id, link_id in accepted]
+    ids = [new_id for _, new_id, _ in accepted]
+    connection = await session.connection()
+    await insert_rows(connection, Record.__table__, ("id", "name", link_column, *columns), rows, same)
+    await insert_rows(connection, AuditEntry.__table__, ("subject_id",), [(i,) for i in ids], {
+        "subject_kind": "RECORD", "subject_type": record_type, "action": "CREATED", "changes": [],
+        "actor_id": actor, "changed_on": now, "version": 1})
     await publish_many(session, [RecordChanged(i, record_type, "CREATED") for i in ids], actor, now)
     return ids
 

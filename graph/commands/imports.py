@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from graph.commands.common import owner_for, secured_type
 from graph.commands.import_batches import Batch, FileMemory, Prepared, sort_rows, write_rows
 from graph.db import Database
+from graph.imports.collector import existing_objects_frozen
 from graph.imports.mapping import ColumnMapping, map_columns
 from graph.imports.result import MAX_CREATED_IDS, ImportResult, RowProblem
 from graph.imports.rows import IdParser, RowChecker
@@ -86,12 +87,13 @@ async def import_records(
         # holds the GIL, SQLite releases it, so on two cores the two overlap.
         upcoming = asyncio.ensure_future(asyncio.to_thread(_next_batch, rows, checker))
         try:
-            while prepared := await upcoming:
-                upcoming = asyncio.ensure_future(asyncio.to_thread(_next_batch, rows, checker))
-                if not await run.batch(prepared):
-                    break
-                if on_progress is not None:
-                    on_progress(result.rows_read, total)
+            with existing_objects_frozen():
+                while prepared := await upcoming:
+                    upcoming = asyncio.ensure_future(asyncio.to_thread(_next_batch, rows, checker))
+                    if not await run.batch(prepared):
+                        break
+                    if on_progress is not None:
+                        on_progress(result.rows_read, total)
         finally:
             await asyncio.gather(upcoming, return_exceptions=True)  # never leave the reader running
             await writer.close()

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from graph.commands.bulk_insert import insert_rows
 from graph.events import Event
 from graph.models import EventTopic, OutboxEvent
 
@@ -45,18 +46,18 @@ async def publish_many(session: AsyncSession, events: Sequence[Event], actor_id:
     """
     if not events:
         return
-    values = [{"kind": ev.kind, "payload": ev.payload(), "actor_id": actor_id, "created_on": now} for ev in events]
     await session.flush()  # rows the events are about go first
-    connection = await session.connection()  # Core statements: no ORM bulk-insert bookkeeping
+    connection = await session.connection()
     table = OutboxEvent.__table__
+    same = {"actor_id": actor_id, "created_on": now}
     if connection.dialect.name == "sqlite":
         last = await connection.scalar(select(func.max(table.c.id))) or 0
-        ids = list(range(last + 1, last + 1 + len(values)))
-        await connection.execute(insert(table), [{"id": i, **v} for i, v in zip(ids, values, strict=True)])
+        ids = list(range(last + 1, last + 1 + len(events)))
+        await insert_rows(connection, table, ("id", "kind", "payload"),
+                          [(i, ev.kind, ev.payload()) for i, ev in zip(ids, events, strict=True)], same)
     else:
-        returned = await connection.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), values)
+        returned = await connection.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                                            [{"kind": ev.kind, "payload": ev.payload(), **same} for ev in events])
         ids = list(returned.scalars())
-    topics = [{"event_id": event_id, "topic": t} for event_id, ev in zip(ids, events, strict=True)
-              for t in sorted(set(ev.topics()))]
-    if topics:
-        await connection.execute(insert(EventTopic.__table__), topics)
+    await insert_rows(connection, EventTopic.__table__, ("event_id", "topic"),
+                      [(event_id, t) for event_id, ev in zip(ids, events, strict=True) for t in sorted(set(ev.topics()))])

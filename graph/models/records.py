@@ -10,7 +10,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String
+from sqlalchemy import ForeignKey, Index, Numeric, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from graph.models.base import Base, Stamped, new_id
@@ -22,7 +22,9 @@ class Record(Stamped, Base):
         Index(None, "type", "state", "name"),
         Index(None, "owner_id"),
         Index(None, "owning_business_unit_id"),
-        Index(None, "email"),
+        # Every look-up by email ignores case (filters, mail tracking, import duplicates),
+        # so the index is on lower(email): on the column itself, each look-up read all of it.
+        Index("ix_records_email_lower", func.lower(text("email"))),
         Index(None, "account_id"),
         Index(None, "customer_id"),
         Index(None, "parent_account_id"),
