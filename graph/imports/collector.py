@@ -10,7 +10,8 @@ just not walked), and the collector goes on collecting what the import makes.
 Imports may overlap (the API serves several at once), so the heap is frozen while at least
 one is running and unfrozen when the last one ends. Freezing is about time, not
 correctness: a cycle made before an import that becomes garbage during it is collected
-after it.
+after it. Nothing else in Relate freezes the heap; code that did (a freeze after start-up,
+say) would be unfrozen by the end of an import.
 """
 
 from __future__ import annotations

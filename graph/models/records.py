@@ -24,6 +24,8 @@ class Record(Stamped, Base):
         Index(None, "owning_business_unit_id"),
         # Every look-up by email ignores case (filters, mail tracking, import duplicates),
         # so the index is on lower(email): on the column itself, each look-up read all of it.
+        # SQLite cannot reflect an index on an expression, so a batch migration that rebuilds
+        # this table drops it silently: such a migration must create it again (a test checks).
         Index("ix_records_email_lower", func.lower(text("email"))),
         Index(None, "account_id"),
         Index(None, "customer_id"),

@@ -15,8 +15,8 @@ def test_the_heap_is_frozen_while_any_import_runs_and_unfrozen_after_the_last() 
         frozen = gc.get_freeze_count()
         assert frozen > 0
         with existing_objects_frozen():  # a second import overlapping the first
-            assert gc.get_freeze_count() >= frozen
-        assert gc.get_freeze_count() >= frozen  # the first is still running
+            assert gc.get_freeze_count() > 0
+        assert gc.get_freeze_count() > 0  # the first is still running
     assert gc.get_freeze_count() == 0
 
 
