@@ -6,7 +6,6 @@ Scripts rely on these (SPEC §10): the demo users exist with fixed emails, roles
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import re
@@ -21,10 +20,8 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from click.testing import Result
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import aliased
-from typer.testing import CliRunner
 
 from graph.db import Database
 from graph.models import (
@@ -42,9 +39,9 @@ from graph.queries import records as record_queries
 from graph.rules.errors import ErrorCode
 from schema.build import export_sdl
 from server.app import create_app
-from server.cli import app as cli_app
 from server.logs import STRAWBERRY_EXECUTION, DropGraphQLErrors, configure_logging
 from server.settings import get_settings
+from tests.support.cli import arelate, demo_database, relate
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = re.compile(r"rel_[A-Za-z0-9_-]{43}")
@@ -57,16 +54,6 @@ DEMO_USERS = {
     "sales2@demo.relate": ("salesperson", "Sales"),
     "sales3@demo.relate": ("salesperson", "Sales West"),
 }
-
-
-def relate(*args: str) -> Result:
-    """Run `relate ARGS` in this process; stdout and stderr are kept apart."""
-    return CliRunner().invoke(cli_app, list(args), catch_exceptions=False)
-
-
-async def arelate(*args: str) -> Result:
-    """`relate` from async code: the CLI runs its own event loop, so give it a thread."""
-    return await asyncio.to_thread(relate, *args)
 
 
 @pytest.fixture
@@ -83,15 +70,7 @@ def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`relate migrate` and `relate seed --demo` once; each test gets a copy of the file."""
     path = tmp_path_factory.mktemp("demo") / "relate.db"
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("RELATE_DATABASE_URL", f"sqlite+aiosqlite:///{path}")
-        get_settings.cache_clear()
-        try:
-            for command in (("migrate",), ("seed", "--demo")):
-                result = relate(*command)
-                assert result.exit_code == 0, result.stderr
-        finally:
-            get_settings.cache_clear()
+    demo_database(path)
     return path
 
 

@@ -8,17 +8,15 @@ bodies, RFC 2047 subjects and names (UTF-8 and ISO-8859-2), RFC 2231 file names,
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from graph.db import Database
-from server.cli import app as cli_app
 from server.settings import get_settings
+from tests.support.cli import arelate
 from tests.support.client import Api
 from tests.support.record_factories import account, contact, table_counts
 
@@ -153,10 +151,6 @@ async def test_files_that_are_not_mail_are_a_typed_error(api: Api, name: str, da
     assert [(e["code"], e["field"]) for e in payload["errors"]] == [("VALIDATION", ["input", "file"])]
 
 
-def _relate(*args: str) -> Any:
-    return CliRunner().invoke(cli_app, list(args), catch_exceptions=False)
-
-
 async def test_the_cli_imports_a_file_as_a_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`relate import-mail FILE --as EMAIL`: one line per item; a second run says already tracked."""
     monkeypatch.setenv("RELATE_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'relate.db'}")
@@ -164,17 +158,17 @@ async def test_the_cli_imports_a_file_as_a_user(tmp_path: Path, monkeypatch: pyt
     get_settings.cache_clear()
     try:
         for command in (("migrate",), ("seed", "--demo")):
-            assert (await asyncio.to_thread(_relate, *command)).exit_code == 0
+            assert (await arelate(*command)).exit_code == 0
         path = str(MAIL / "proposal_with_attachments.eml")
-        first = await asyncio.to_thread(_relate, "import-mail", path, "--as", "sales1@demo.relate")
+        first = await arelate("import-mail", path, "--as", "sales1@demo.relate")
         assert first.exit_code == 0, first.stderr
         lines = first.stdout.splitlines()
         assert lines[0].startswith("created email ") and lines[0].endswith(": Oferta: narty Slalom 160 – Import Sports")
         assert lines[1:] == ["  skipped inline image image001.png",
                              "  refused attachment price-calculator.exe: files of type .exe are not allowed"]
-        second = await asyncio.to_thread(_relate, "import-mail", path, "--as", "sales1@demo.relate")
+        second = await arelate("import-mail", path, "--as", "sales1@demo.relate")
         assert second.stdout.startswith("already tracked email ")
-        nobody = await asyncio.to_thread(_relate, "import-mail", path, "--as", "nobody@demo.relate")
+        nobody = await arelate("import-mail", path, "--as", "nobody@demo.relate")
         assert nobody.exit_code == 1 and "no active user" in nobody.stderr
     finally:
         get_settings.cache_clear()

@@ -3,19 +3,16 @@ progress bar on stderr, a report on stdout, and exit status 1 when nothing could
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import Result
 from sqlalchemy import func, select
-from typer.testing import CliRunner
 
 from graph.db import Database
 from graph.models import AuditEntry, Contact, OutboxEvent
-from server.cli import app as cli_app
 from server.settings import get_settings
+from tests.support.cli import arelate, demo_database
 
 CSV = ("First Name,Last Name,E-mail,Company\r\n"
        "Ada,Lovelace,ada@example.org,Import Sports\r\n"
@@ -24,24 +21,12 @@ CSV = ("First Name,Last Name,E-mail,Company\r\n"
        "Grace,Hopper,grace@example.org,No Such Company\r\n")
 
 
-def relate(*args: str) -> Result:
-    return CliRunner().invoke(cli_app, list(args), catch_exceptions=False)
-
-
-async def arelate(*args: str) -> Result:
-    """The CLI runs its own event loop: give it a thread."""
-    return await asyncio.to_thread(relate, *args)
-
-
 @pytest.fixture
 def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'relate.db'}"
+    url = demo_database(tmp_path / "relate.db")
     monkeypatch.setenv("RELATE_DATABASE_URL", url)
     get_settings.cache_clear()
     try:
-        for command in (("migrate",), ("seed", "--demo")):
-            result = relate(*command)
-            assert result.exit_code == 0, result.stderr
         yield url
     finally:
         get_settings.cache_clear()
