@@ -21,7 +21,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Column, Table, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -66,10 +66,18 @@ def _compiled(table: Table, names: tuple[str, ...], dialect: Dialect) -> tuple[s
     return compiled.string, [position[name] for name in compiled.positiontup or ()], True
 
 
+def constant_default(column: Column[Any]) -> Any:
+    """The column's Python default when it is a constant (False, 1, "ACTIVE"), else None."""
+    return column.default.arg if _has_constant_default(column) else None  # type: ignore[union-attr]
+
+
 def _constant_defaults(table: Table, given: set[str]) -> dict[str, Any]:
-    """Columns not given whose Python default is a constant (False, 1, "ACTIVE"): as the ORM would."""
-    return {c.key: c.default.arg for c in table.c
-            if c.key not in given and c.default is not None and getattr(c.default, "is_scalar", False)}
+    """Columns not given whose Python default is a constant: as the ORM would fill them."""
+    return {c.key: constant_default(c) for c in table.c if c.key not in given and _has_constant_default(c)}
+
+
+def _has_constant_default(column: Column[Any]) -> bool:
+    return column.default is not None and bool(getattr(column.default, "is_scalar", False))
 
 
 def _processor(table: Table, name: str, dialect: Dialect) -> Processor:

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from graph.commands.bulk_insert import insert_rows
+from graph.commands.bulk_insert import constant_default, insert_rows
 from graph.commands.outbox import publish_many
 from graph.commands.records import FIELDS
 from graph.events import RecordChanged
@@ -181,7 +181,7 @@ async def write_rows(session: AsyncSession, scope: Scope, record_type: str,
     """
     link_column = LINK_FIELDS[record_type][1]
     columns = [c for c in FIELDS[record_type] if c not in (link_column, "name")]
-    defaults = [_DEFAULTS.get(c) for c in columns]
+    defaults = [constant_default(Record.__table__.c[c]) for c in columns]  # unmapped do-not flags: False
     actor = scope.user_id
     same = {"type": record_type, "state": "ACTIVE", "owner_id": owner.id,
             "owning_business_unit_id": owner.business_unit_id, "created_on": now, "modified_on": now,
@@ -199,5 +199,3 @@ async def write_rows(session: AsyncSession, scope: Scope, record_type: str,
     await publish_many(session, [RecordChanged(i, record_type, "CREATED") for i in ids], actor, now)
     return ids
 
-
-_DEFAULTS = {"do_not_phone": False, "do_not_email": False, "do_not_text": False}
