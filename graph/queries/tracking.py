@@ -17,6 +17,7 @@ from graph.models import Activity, Record, User
 from graph.queries.activities import readable_activities
 from graph.queries.records import readable_any
 from graph.rules.access import Scope
+from graph.rules.records import check_filter_text
 from graph.rules.tracking import message_id_spellings
 
 # When an address belongs to several, the first kind wins: colleagues are users, then the
@@ -130,7 +131,9 @@ def _account_name(rows: Sequence[Record], account_id: uuid.UUID | None) -> str:
 async def tracked_item(session: AsyncSession, scope: Scope, *, message_id: str | None = None,
                        ical_uid: str | None = None) -> Activity | None:
     """The saved email (by message id, either spelling) or meeting (by UID), if readable:
-    what an add-in asks when it opens an item, to show "already saved"."""
+    what an add-in asks when it opens an item, to show "already saved". Text no stored id
+    can be (a NUL, longer than the column) is a VALIDATION error, not a database error."""
+    check_filter_text({"messageId": message_id, "icalUid": ical_uid}, ())
     if message_id is not None:
         condition = and_(Activity.type == "EMAIL", Activity.message_id.in_(message_id_spellings(message_id)))
     elif ical_uid is not None:

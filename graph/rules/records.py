@@ -15,7 +15,7 @@ PHONE = re.compile(r"^\+?[0-9 ()./-]{3,30}$")
 MAX_LENGTH = {
     "name": 400, "first_name": 200, "last_name": 200, "email": 320, "phone": 50,
     "mobile_phone": 50, "website": 400, "industry": 100, "address_line": 400, "city": 100,
-    "postal_code": 20, "country": 100, "job_title": 200, "topic": 400, "company_name": 200,
+    "postal_code": 20, "country": 100, "job_title": 200, "topic": 400, "title": 400, "company_name": 200,
 }
 REQUIRED = {"ACCOUNT": ("name",), "CONTACT": ("first_name", "last_name")}
 INPUT_NAMES = {"first_name": "firstName", "last_name": "lastName", "mobile_phone": "mobilePhone",

@@ -79,10 +79,17 @@ def check_opportunity(values: Mapping[str, Any], *, creating: bool) -> dict[str,
     if probability is not None and not 0 <= probability <= 100:
         problems.append(Problem(ErrorCode.VALIDATION, "probability is a percentage between 0 and 100",
                                 ("input", "probability")))
-    named = {("topic" if k == "name" else k): v for k, v in values.items()}
-    cleaned = _checked("OPPORTUNITY", named, creating, problems)
-    if "topic" in cleaned:
-        cleaned["name"] = cleaned.pop("topic")
+    return _checked_named("OPPORTUNITY", "topic", values, creating, problems)
+
+
+def _checked_named(record_type: str, name_input: str, values: Mapping[str, Any], creating: bool,
+                   problems: list[Problem]) -> dict[str, Any]:
+    """`_checked` for a type whose display name (the `name` column) the API calls otherwise:
+    problems then point at the input the client typed (`topic`, `title`)."""
+    named = {(name_input if k == "name" else k): v for k, v in values.items()}
+    cleaned = _checked(record_type, named, creating, problems)
+    if name_input in cleaned:
+        cleaned["name"] = cleaned.pop(name_input)
     return cleaned
 
 
@@ -104,16 +111,7 @@ def check_case(values: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
         problems.append(Problem(ErrorCode.VALIDATION, "priority is LOW, NORMAL or HIGH", ("input", "priority")))
     if values.get("origin") is not None and values["origin"] not in CASE_ORIGINS:
         problems.append(Problem(ErrorCode.VALIDATION, f"origin is one of {', '.join(CASE_ORIGINS)}", ("input", "origin")))
-    cleaned = dict(values)
-    title = records.clean_text(cleaned.get("name"))
-    if isinstance(title, str) and len(title) > records.MAX_LENGTH["name"]:
-        problems.append(Problem(ErrorCode.VALIDATION, f"title is longer than {records.MAX_LENGTH['name']} characters",
-                                ("input", "title")))
-    if problems:
-        raise DomainError(problems=problems)
-    if "name" in cleaned:
-        cleaned["name"] = title
-    return cleaned
+    return _checked_named("CASE", "title", values, creating, problems)
 
 
 def is_open(record_type: str, state: str) -> bool:

@@ -168,6 +168,10 @@ async def test_a_case_needs_a_title_a_customer_and_a_zoned_resolve_by(api: Api, 
     payload = await api.mutate("createCase", {"title": "X", "customerId": acc["id"],
                                               "resolveBy": "2025-05-01T12:00:00"}, "case { id }")
     assert codes(payload) == [("VALIDATION", ["input", "resolveBy"])]
+    # Text no database stores (a NUL) or longer than the column: typed errors, nothing written.
+    for title in ("Broken\u0000pedals", "x" * 401):
+        payload = await api.mutate("createCase", {"title": title, "customerId": acc["id"]}, "case { id }")
+        assert codes(payload) == [("VALIDATION", ["input", "title"])], title[:20]
     assert await table_counts(db) == before
     made = await case(api, acc["id"])
     payload = await api.mutate("updateCase", {"id": made["id"], "customerId": None}, "case { id }", as_="sales1")

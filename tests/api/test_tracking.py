@@ -161,6 +161,9 @@ async def test_bad_query_arguments_are_typed_errors(api: Api) -> None:
     assert body["errors"][0]["extensions"]["code"] == "VALIDATION"
     body = await api.raw('{ linkSuggestions(addresses: ["a@b.example"], first: 1000) { suggestions { reason } } }')
     assert body["errors"][0]["extensions"]["code"] == "VALIDATION"
+    for argument in ('messageId: "m\\u0000@mail.example"', 'icalUid: "u\\u0000id"', f'messageId: "{"m" * 401}"'):
+        body = await api.raw(f"{{ trackedActivity({argument}) {{ id }} }}")
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["VALIDATION"], argument[:30]
 
 
 # --- R-TRACK-2: once only --------------------------------------------------------------------

@@ -81,6 +81,17 @@ def test_a_case_needs_a_title_and_a_customer_and_known_lists() -> None:
         (ErrorCode.VALIDATION, ("input", "priority")), (ErrorCode.VALIDATION, ("input", "origin"))]
 
 
+@pytest.mark.parametrize("title", ["Broken\x00pedals", "x" * 401])
+def test_a_case_title_is_storable_text_of_at_most_400_characters(title: str) -> None:
+    with pytest.raises(DomainError) as error:
+        sales.check_case({"name": title, "customer_id": "c"}, creating=True)
+    assert problems(error) == [(ErrorCode.VALIDATION, ("input", "title"))]
+
+
+def test_a_case_title_is_trimmed_and_kept_as_its_name() -> None:
+    assert sales.check_case({"name": "  Broken pedals ", "customer_id": "c"}, creating=True)["name"] == "Broken pedals"
+
+
 # --- R-REC-2: closed is read-only -----------------------------------------------------------
 
 
