@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 from graph.rules import activity_states as states
 from graph.rules.errors import DomainError, ErrorCode, Problem
-from graph.rules.records import PHONE
+from graph.rules.records import PHONE, unusable_text
 
 MAX_LENGTH = {"subject": 400, "location": 400, "online_meeting_url": 1000, "phone_number": 50,
               "message_id": 400, "in_reply_to": 400}
@@ -58,10 +58,9 @@ def check_fields(activity_type: str, values: Mapping[str, Any], *, creating: boo
         if value == "" and name != "subject":
             cleaned[name] = None
             continue
-        limit = MAX_LENGTH.get(name)
-        if limit and len(value) > limit:
-            problems.append(Problem(ErrorCode.VALIDATION, f"{_path(name, names)[1]} is longer than {limit} characters",
-                                    _path(name, names)))
+        why = unusable_text(value, MAX_LENGTH.get(name))
+        if why is not None:
+            problems.append(Problem(ErrorCode.VALIDATION, f"{_path(name, names)[1]} {why}", _path(name, names)))
     if cleaned.get("priority") is not None and cleaned["priority"] not in states.PRIORITIES:
         problems.append(Problem(ErrorCode.VALIDATION, "priority is LOW, NORMAL or HIGH", _path("priority", names)))
     number = cleaned.get("phone_number")

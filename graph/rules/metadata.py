@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph.rules.errors import DomainError, ErrorCode, Problem
+from graph.rules.records import unusable_text
 
 MAX_NAME = 100
 
@@ -45,8 +46,8 @@ def check_names(record_type: str, singular: str, plural: str) -> tuple[str, str]
         text = " ".join((value or "").split())
         if not text:
             problems.append(Problem(ErrorCode.VALIDATION, f"{name} is required", ("input", name)))
-        elif len(text) > MAX_NAME:
-            problems.append(Problem(ErrorCode.VALIDATION, f"{name} is longer than {MAX_NAME} characters", ("input", name)))
+        elif (why := unusable_text(text, MAX_NAME)) is not None:
+            problems.append(Problem(ErrorCode.VALIDATION, f"{name} {why}", ("input", name)))
         cleaned.append(text)
     if problems:
         raise DomainError(problems=problems)

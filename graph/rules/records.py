@@ -59,15 +59,21 @@ def text_problem(value: str) -> str | None:
     return None
 
 
+def unusable_text(value: str, limit: int | None) -> str | None:
+    """Why this text cannot be stored in a column of `limit` characters, if so."""
+    why = text_problem(value)
+    if why is None and limit and len(value) > limit:
+        why = f"is longer than {limit} characters"
+    return why
+
+
 def check_filter_text(values: Mapping[str, str | None], prefix: Sequence[str]) -> None:
     """Search text from a list filter: refused when unusable or longer than any stored value."""
     problems: list[Problem] = []
     for name, value in values.items():
         if value is None:
             continue
-        why = text_problem(value)
-        if why is None and len(value) > MAX_FILTER_LENGTH:
-            why = f"is longer than {MAX_FILTER_LENGTH} characters"
+        why = unusable_text(value, MAX_FILTER_LENGTH)
         if why is not None:
             problems.append(Problem(ErrorCode.VALIDATION, f"{name} {why}", (*prefix, name)))
     if problems:
@@ -81,9 +87,7 @@ def check_client_mutation_id(value: str | None) -> None:
     """R-API-2: the retry key is stored as given, so it must be storable."""
     if value is None:
         return
-    why = text_problem(value)
-    if why is None and len(value) > MAX_CLIENT_MUTATION_ID:
-        why = f"is longer than {MAX_CLIENT_MUTATION_ID} characters"
+    why = unusable_text(value, MAX_CLIENT_MUTATION_ID)
     if why is not None:
         raise DomainError(ErrorCode.VALIDATION, f"clientMutationId {why}", ("input", "clientMutationId"))
 
@@ -104,10 +108,7 @@ def check_fields(record_type: str, values: Mapping[str, Any], *, creating: bool)
     for name, value in cleaned.items():
         if not isinstance(value, str):
             continue
-        limit = MAX_LENGTH.get(name)
-        why = text_problem(value)
-        if why is None and limit and len(value) > limit:
-            why = f"is longer than {limit} characters"
+        why = unusable_text(value, MAX_LENGTH.get(name))
         if why is not None:
             unusable.add(name)
             problems.append(Problem(ErrorCode.VALIDATION, f"{input_name(record_type, name)} {why}",

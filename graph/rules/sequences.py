@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from graph.rules.errors import DomainError, ErrorCode, Problem
+from graph.rules.records import unusable_text
 
 ACTIVITY_KINDS = ("EMAIL", "PHONE_CALL", "MEETING", "TEXT_MESSAGE", "TASK")
 WAIT = "WAIT"
@@ -77,8 +78,9 @@ def check_name(name: str | None, field: tuple[str, ...] = ("input", "name")) -> 
     cleaned = _text(name)
     if cleaned is None:
         raise DomainError(ErrorCode.VALIDATION, "a sequence needs a name", field)
-    if len(cleaned) > MAX_NAME:
-        raise DomainError(ErrorCode.VALIDATION, f"the name is longer than {MAX_NAME} characters", field)
+    why = unusable_text(cleaned, MAX_NAME)
+    if why is not None:
+        raise DomainError(ErrorCode.VALIDATION, f"the name {why}", field)
     return cleaned
 
 
@@ -101,9 +103,9 @@ def check_steps(steps: Sequence[StepSpec]) -> list[StepSpec]:
         if step.kind not in KINDS:
             problems.append(Problem(ErrorCode.VALIDATION, f"unknown step kind {step.kind}", (*path, "kind")))
             continue
-        if instructions is not None and len(instructions) > MAX_TEXT:
-            problems.append(Problem(ErrorCode.VALIDATION, f"instructions are longer than {MAX_TEXT} characters",
-                                    (*path, "instructions")))
+        why = unusable_text(instructions, MAX_TEXT) if instructions is not None else None
+        if why is not None:
+            problems.append(Problem(ErrorCode.VALIDATION, f"the instructions text {why}", (*path, "instructions")))
         if step.priority not in PRIORITIES:
             problems.append(Problem(ErrorCode.VALIDATION, "priority is LOW, NORMAL or HIGH", (*path, "priority")))
         if step.is_wait:
@@ -112,9 +114,8 @@ def check_steps(steps: Sequence[StepSpec]) -> list[StepSpec]:
             continue
         if subject is None:
             problems.append(Problem(ErrorCode.VALIDATION, "an activity step needs a subject", (*path, "subject")))
-        elif len(subject) > MAX_SUBJECT:
-            problems.append(Problem(ErrorCode.VALIDATION, f"the subject is longer than {MAX_SUBJECT} characters",
-                                    (*path, "subject")))
+        elif (why := unusable_text(subject, MAX_SUBJECT)) is not None:
+            problems.append(Problem(ErrorCode.VALIDATION, f"the subject {why}", (*path, "subject")))
         if step.wait:
             problems.append(Problem(ErrorCode.VALIDATION,
                                     "only a WAIT step waits: put a WAIT step before this one", (*path, "wait")))

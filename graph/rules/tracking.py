@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from graph.rules.errors import DomainError, ErrorCode, Problem
+from graph.rules.records import text_problem, unusable_text
 
 MAX_ID = 400
 MAX_SUBJECT = 400
@@ -75,17 +76,18 @@ def replied_ids(in_reply_to: str | None) -> list[str]:
         return []
     found = _MSG_ID.findall(in_reply_to)
     if found:
-        return list(dict.fromkeys(found))
+        return [i for i in dict.fromkeys(found) if text_problem(i) is None]
     single = normalise_message_id(in_reply_to)
-    return [single] if single else []
+    return [single] if single and text_problem(single) is None else []
 
 
 def require_id(value: str | None, what: str, field: Sequence[str]) -> str:
     """A message id or UID is the key of R-TRACK-2: without one nothing can be tracked."""
     if not value:
         raise DomainError(ErrorCode.VALIDATION, f"{what} is required to track this item", field)
-    if len(value) > MAX_ID:
-        raise DomainError(ErrorCode.VALIDATION, f"{what} is longer than {MAX_ID} characters", field)
+    why = unusable_text(value, MAX_ID)
+    if why is not None:
+        raise DomainError(ErrorCode.VALIDATION, f"{what} {why}", field)
     return value
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from graph.rules.errors import DomainError, ErrorCode, Problem
+from graph.rules.records import text_problem
 
 # Outbox event kinds a webhook can ask for (graph/events.py).
 EVENT_KINDS = ("record.changed", "timeline.changed", "worklist.changed")
@@ -52,6 +53,8 @@ def check_url(url: str, *, allow_http: bool) -> str:
     field = ("input", "url")
     if not url or len(url) > MAX_URL:
         raise DomainError(ErrorCode.VALIDATION, f"url must be 1 to {MAX_URL} characters", field)
+    if (why := text_problem(url)) is not None:
+        raise DomainError(ErrorCode.VALIDATION, f"url {why}", field)
     parts = urlsplit(url)
     try:
         parts.port  # noqa: B018 - raises on a malformed port
