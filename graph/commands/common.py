@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from graph.models import IdempotencyKey, Principal, Record
 from graph.rules.access import Scope
 from graph.rules.errors import DomainError, ErrorCode, not_found
+from graph.rules.records import check_client_mutation_id
 
 R = TypeVar("R", bound=Record)
 
@@ -83,6 +84,7 @@ async def replayed(session: AsyncSession, actor_id: uuid.UUID, operation: str, c
     """
     if not client_mutation_id:
         return None
+    check_client_mutation_id(client_mutation_id)  # before it is used as a key or a lock name
     if session.bind.dialect.name == "postgresql":
         await session.execute(
             text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),

@@ -34,7 +34,6 @@ async def create_record(
     *, owner_id: uuid.UUID | None = None, client_mutation_id: str | None = None,
 ) -> Record:
     operation = f"create:{record_type}"
-    rules.check_client_mutation_id(client_mutation_id)
     earlier = await replayed(session, scope.user_id, operation, client_mutation_id)
     if earlier is not None:
         return await any_record(session, scope, earlier, ("input", "clientMutationId"))

@@ -95,9 +95,7 @@ class RowChecker:
             return None
         column, field = self.link
         text = raw.cells.get(column, "").strip()
-        why = record_rules.text_problem(text)
-        if why is None and len(text) > MAX_REFERENCE_LENGTH:
-            why = f"is longer than {MAX_REFERENCE_LENGTH} characters"
+        why = record_rules.unusable_text(text, MAX_REFERENCE_LENGTH)
         if why is not None:
             problems.append(RowProblem(raw.number, ErrorCode.VALIDATION, f"{field} {why}", column, field))
             return None

@@ -18,9 +18,12 @@ MAX_LENGTH = {
     "postal_code": 20, "country": 100, "job_title": 200, "topic": 400, "title": 400, "company_name": 200,
 }
 REQUIRED = {"ACCOUNT": ("name",), "CONTACT": ("first_name", "last_name")}
+# Flags that are always true or false: null cannot clear them.
+NOT_NULL = ("do_not_phone", "do_not_email", "do_not_text")
 INPUT_NAMES = {"first_name": "firstName", "last_name": "lastName", "mobile_phone": "mobilePhone",
                "address_line": "addressLine", "postal_code": "postalCode", "job_title": "jobTitle",
-               "company_name": "companyName"}
+               "company_name": "companyName", "do_not_phone": "doNotPhone", "do_not_email": "doNotEmail",
+               "do_not_text": "doNotText"}
 # A contact's office number is `businessPhone` in the API; the column is `phone`. Types
 # that name it the same way add themselves to BUSINESS_PHONE_TYPES.
 BUSINESS_PHONE_TYPES = {"CONTACT"}
@@ -103,6 +106,10 @@ def check_fields(record_type: str, values: Mapping[str, Any], *, creating: bool)
     for name in required:
         if (creating or name in cleaned) and not cleaned.get(name):
             problems.append(Problem(ErrorCode.VALIDATION, f"{input_name(record_type, name)} is required",
+                                    _path(record_type, name)))
+    for name in NOT_NULL:
+        if name in cleaned and cleaned[name] is None:
+            problems.append(Problem(ErrorCode.VALIDATION, f"{input_name(record_type, name)} is true or false, not null",
                                     _path(record_type, name)))
     unusable: set[str] = set()
     for name, value in cleaned.items():

@@ -93,6 +93,7 @@ def bad_mutations(w: dict[str, Any], org: Org) -> list[tuple[str, dict[str, Any]
         ("updateContact", {"id": acc, "jobTitle": "X"}, "contact { id }", "VALIDATION", ["input", "id"]),
         ("updateContact", {"id": unknown_contact, "jobTitle": "X"}, "contact { id }", "NOT_FOUND", ["input", "id"]),
         ("updateContact", {"id": person, "lastName": None}, "contact { id }", "VALIDATION", ["input", "lastName"]),
+        ("updateContact", {"id": person, "doNotPhone": None}, "contact { id }", "VALIDATION", ["input", "doNotPhone"]),
         ("addContactsToAccount", {"accountId": person, "contactIds": [person]}, "account { id }", "VALIDATION",
          ["input", "accountId"]),
         ("addContactsToAccount", {"accountId": acc, "contactIds": [acc]}, "account { id }", "VALIDATION",
@@ -149,6 +150,11 @@ UNSTORABLE = [
      ["input", "address", "line"]),
     ("createContact", {"firstName": "Dana", "lastName": "Lee", "clientMutationId": "\ud800"},
      ["input", "clientMutationId"]),
+    # Found by the PostgreSQL fuzz: each was an internal error there.
+    ("createLead", {"topic": "Bikes", "lastName": "Lee", "clientMutationId": "retry\u0000"},
+     ["input", "clientMutationId"]),
+    ("createTask", {"subject": "Call\u0000back"}, ["input", "subject"]),
+    ("createTask", {"subject": "Call back", "clientMutationId": "k\u0000"}, ["input", "clientMutationId"]),
 ]
 
 

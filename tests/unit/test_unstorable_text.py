@@ -49,3 +49,4 @@ def test_a_reply_to_an_unstorable_message_id_names_no_message() -> None:
     """In-Reply-To only points at earlier mail; an id no mail can have is simply not one."""
     assert tracking.replied_ids("<a\x00b@mail.example> <ok@mail.example>") == ["ok@mail.example"]
     assert tracking.replied_ids("a\x00b") == []
+
