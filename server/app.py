@@ -15,8 +15,11 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET
 
 from graph.db import Database
@@ -27,6 +30,8 @@ from resolvers.context import Context
 from schema.build import build_schema
 from server.auth import authenticate, bearer_token, token_from_init_payload
 from server import demo, health
+from server.browsers import cors_middleware, websocket_origins
+from server.graphql_http import GraphQLOverHttp, mark_request_error
 from server.downloads import download_route
 from server.observability import Metrics, RequestObservation, count_statements, metrics_endpoint
 from server.request_scope import current_request_id
@@ -41,8 +46,22 @@ from subscriptions.webhooks import WebhookWorker
 log = logging.getLogger("relate")
 
 
+# The close reason of a refused `connection_init` (R-WEB-5); clients must not retry 4403.
+TOKEN_REFUSED_REASON = "Forbidden: no valid bearer token in connection_init; do not retry with it"
+
+
+class RelateWebSocketAdapter(ASGIWebSocketAdapter):
+    """Says why a socket closes with 4403: Strawberry's reason is a bare "Forbidden", and
+    4403 is only ever a refused token here (clients show the reason; docs/clients.md)."""
+
+    async def close(self, code: int, reason: str) -> None:
+        await super().close(code, TOKEN_REFUSED_REASON if code == 4403 else reason)
+
+
 class RelateGraphQL(GraphQL):
     """Strawberry's ASGI view with our context: viewer from the token, loaders per request."""
+
+    websocket_adapter_class = RelateWebSocketAdapter
 
     def __init__(self, app_state: Any, settings: Settings, **kw: Any) -> None:
         super().__init__(build_schema(settings), **kw)
@@ -53,6 +72,13 @@ class RelateGraphQL(GraphQL):
         """orjson: several times faster than the standard library on a page of 50 nodes.
         A str, not bytes, so websocket messages stay text frames."""
         return orjson.dumps(data).decode()
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        """Flags a request that failed before execution, for the media-type rules of
+        server/graphql_http.py."""
+        if isinstance(result, PreExecutionError):
+            mark_request_error(getattr(request, "scope", None))
+        return await super().process_result(request, result)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
         db: Database = self.app_state.db
@@ -126,12 +152,13 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
                 await app.state.db.dispose()
 
     metrics = Metrics()
-    app = Starlette(lifespan=lifespan, middleware=[Middleware(RequestObservation, metrics=metrics)])
+    app = Starlette(lifespan=lifespan, middleware=[*cors_middleware(settings),
+                                                        Middleware(RequestObservation, metrics=metrics)])
     graphql = RelateGraphQL(
         app.state, settings,
         graphql_ide="graphiql" if settings.graphiql else None,
         multipart_uploads_enabled=True,
-        allowed_origins=settings.ws_allowed_origins,
+        allowed_origins=websocket_origins(settings),
         connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
         max_subscriptions_per_connection=settings.ws_max_subscriptions,
     )
@@ -140,7 +167,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
         # Multipart uploads need a CSRF preflight header and have a size ceiling (server/uploads.py).
         # Rate, content type and body size first (server/limits.py).
         # Read queries answered from the response cache skip the view (server/response_cache.py).
-        Route("/graphql", RequestLimits(cache, settings), methods=["GET", "POST"]),
+        # Media types, persisted queries and batches in between (server/graphql_http.py).
+        Route("/graphql", RequestLimits(GraphQLOverHttp(cache, settings), settings), methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         *health.routes(app.state),
         *([Route("/metrics", metrics_endpoint(metrics, app.state))] if settings.metrics_enabled else []),

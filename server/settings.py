@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Annotated
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -37,6 +39,13 @@ class Settings(BaseSettings):
         "sct", "shb", "sys", "vb", "vbe", "vbs", "vxd", "wsc", "wsf", "wsh",
     ]
     ws_allowed_origins: list[str] = []
+    # Browser apps on other origins (R-WEB-1, server/browsers.py): comma-separated origins
+    # that get CORS answers and may open the websocket; empty means same-origin only.
+    cors_origins: Annotated[list[str], NoDecode] = []
+    # GraphQL over HTTP (R-WEB-3, server/graphql_http.py): operations one batched request
+    # (a JSON array) may hold, 0 turns batching off; persisted-query hashes kept per process.
+    batch_max: int = 10
+    persisted_queries_max: int = 10_000
     log_level: str = "INFO"
     # PostgreSQL schema to use (search_path) when Relate shares a database with others.
     database_schema: str | None = None
@@ -67,6 +76,14 @@ class Settings(BaseSettings):
     webhook_batch_size: int = 100
     webhook_lease_seconds: float = 30.0
     webhook_allow_http: bool = False
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        """`https://a.example, https://b.example` from the environment; a list as it is."""
+        if isinstance(value, str):
+            return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
 
 
 @lru_cache
