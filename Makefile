@@ -24,7 +24,7 @@ if ! "$(1)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/nu
 fi
 endef
 
-.PHONY: run test install migrate seed tokens schema clean audit
+.PHONY: run test install assets clients-test migrate seed tokens schema clean audit
 
 $(STAMP): pyproject.toml requirements.lock
 	$(call need_py311,$(PYTHON),install Python 3.11 or pass PYTHON=/path/to/python3.11)
@@ -34,7 +34,17 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) assets
+
+# GraphiQL's files, pinned and hash-checked, fetched from the npm registry (quick once
+# installed). Without npm or network it warns, and GraphiQL falls back to a CDN.
+assets: $(STAMP)
+	$(BIN)/python scripts/fetch_graphiql_assets.py
+
+# The TypeScript client helper (clients/js): install from the lock file, build, test
+# against a real server started by the tests.
+clients-test: install
+	cd clients/js && npm ci --no-audit --no-fund && npm run build && RELATE_PYTHON=$(abspath $(BIN)/python) npm test
 
 # Safe to run again: migrations and the demo seed are idempotent; each run prints fresh tokens.
 run: tokens
@@ -63,4 +73,5 @@ schema: install
 	$(BIN)/relate export-schema > schema.graphql.tmp && mv schema.graphql.tmp schema.graphql
 
 clean:
-	rm -rf $(VENV) .venv-audit relate.db relate.db-wal relate.db-shm var
+	rm -rf $(VENV) .venv-audit relate.db relate.db-wal relate.db-shm var server/static/graphiql \
+	       clients/js/node_modules clients/js/dist clients/js/build-test

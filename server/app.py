@@ -29,7 +29,7 @@ from graph.queries.principals import Viewer
 from resolvers.context import Context
 from schema.build import build_schema
 from server.auth import authenticate, bearer_token, token_from_init_payload
-from server import demo, health
+from server import demo, graphiql, health
 from server.browsers import cors_middleware, websocket_origins
 from server.graphql_http import GraphQLOverHttp, mark_request_error
 from server.downloads import download_route
@@ -72,6 +72,10 @@ class RelateGraphQL(GraphQL):
         """orjson: several times faster than the standard library on a page of 50 nodes.
         A str, not bytes, so websocket messages stay text frames."""
         return orjson.dumps(data).decode()
+
+    async def render_graphql_ide(self, request: Request) -> Any:  # type: ignore[override]
+        """Relate's GraphiQL page, its files served from here (server/graphiql.py)."""
+        return graphiql.graphiql_page()
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         """Flags a request that failed before execution, for the media-type rules of
@@ -173,6 +177,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
         *health.routes(app.state),
         *([Route("/metrics", metrics_endpoint(metrics, app.state))] if settings.metrics_enabled else []),
         *demo.routes(),
+        *(graphiql.routes() if settings.graphiql else []),
         download_route(app.state, settings),
     ])
     app.state.db = db
