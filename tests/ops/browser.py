@@ -28,7 +28,9 @@ from websockets.asyncio.client import ClientConnection, connect
 CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage", "--remote-debugging-port=0", "--window-size=1200,800")
+         "--disable-dev-shm-usage", "--remote-debugging-port=0", "--window-size=1200,800",
+         # Nothing but this machine: a page that reaches for a CDN fails visibly.
+         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1")
 WAIT = 20.0
 
 
@@ -46,6 +48,7 @@ class Page:
         self.ws = ws
         self._ids = itertools.count(1)
         self.problems: list[str] = []  # uncaught exceptions and console errors, for failure messages
+        self.requests: list[str] = []  # every URL the page asked for (HTTP and websockets)
 
     async def call(self, method: str, **params: Any) -> dict[str, Any]:
         call_id = next(self._ids)
@@ -61,6 +64,10 @@ class Page:
 
     def _note(self, message: dict[str, Any]) -> None:
         method, params = message.get("method"), message.get("params", {})
+        if method == "Network.requestWillBeSent":
+            self.requests.append(params.get("request", {}).get("url", ""))
+        elif method == "Network.webSocketCreated":
+            self.requests.append(params.get("url", ""))
         if method == "Runtime.exceptionThrown":
             details = params.get("exceptionDetails", {})
             self.problems.append(f"exception: {details.get('exception', {}).get('description') or details.get('text')}")
@@ -132,6 +139,7 @@ async def chromium(executable: str, workdir: Path) -> AsyncIterator[Page]:
             page = Page(ws)
             await page.call("Runtime.enable")
             await page.call("Page.enable")
+            await page.call("Network.enable")
             await page.call("Emulation.setDeviceMetricsOverride", width=1200, height=800,
                             deviceScaleFactor=1, mobile=False)
             yield page

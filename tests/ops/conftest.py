@@ -16,9 +16,10 @@ import pytest
 from graph.db import Database
 from server.app import create_app
 from server.settings import Settings
+from tests.ops.browser import chromium_path
 from tests.ops.receiver import Receiver
 from tests.support.client import Api
-from tests.support.databases import test_settings
+from tests.support.databases import REQUIRE_SERVICES, test_settings
 from tests.support.org import Org
 from tests.support.ws import free_port, serve
 
@@ -80,3 +81,14 @@ async def until(condition: Callable[[], Awaitable[bool] | bool], timeout: float 
             if met:
                 return
             await asyncio.sleep(step)
+
+
+@pytest.fixture
+def browser_path() -> str:
+    """Debian's Chromium; skips without it, unless RELATE_REQUIRE_SERVICES=1 (CI installs it)."""
+    found = chromium_path()
+    if found is None:
+        if REQUIRE_SERVICES:
+            pytest.fail("RELATE_REQUIRE_SERVICES=1 but no Chromium is installed (apt-get install chromium)")
+        pytest.skip("no Chromium installed (apt-get install chromium)")
+    return found

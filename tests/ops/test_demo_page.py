@@ -16,22 +16,11 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from tests.ops.browser import chromium, chromium_path
+from tests.ops.browser import chromium
 from tests.ops.conftest import Serve
-from tests.support.databases import REQUIRE_SERVICES
 from tests.support.org import Org
 
 WORK = "{ workList(first: 50) { edges { node { current { subject } } } } }"
-
-
-@pytest.fixture
-def browser_path() -> str:
-    found = chromium_path()
-    if found is None:
-        if REQUIRE_SERVICES:
-            pytest.fail("RELATE_REQUIRE_SERVICES=1 but no Chromium is installed (apt-get install chromium)")
-        pytest.skip("no Chromium installed (apt-get install chromium)")
-    return found
 
 
 async def test_the_static_files_are_served_without_a_build_step(http: httpx.AsyncClient) -> None:
