@@ -20,7 +20,8 @@ token lookup nor a parse:
    bodies get their ceiling from the attachment policy in `server/uploads.py`.
 
 Websocket connections pass through: Strawberry checks their `Origin` against
-`RELATE_WS_ALLOWED_ORIGINS` and bounds subscriptions per connection.
+`RELATE_CORS_ORIGINS` and `RELATE_WS_ALLOWED_ORIGINS` (server/browsers.py) and bounds
+subscriptions per connection.
 """
 
 from __future__ import annotations
