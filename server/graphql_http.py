@@ -20,6 +20,7 @@ Multipart uploads and websockets pass through untouched.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -103,9 +104,14 @@ class GraphQLOverHttp:
             await self.app(scope, receive, send)  # multipart uploads: server/uploads.py
             return
         body = await _read_body(receive)
+        if b"persistedQuery" not in body and not body.lstrip().startswith(b"["):
+            await self.app(scope, _replay(body, receive), _Negotiated(send, media, scope))  # as it came
+            return
         try:
-            payload = orjson.loads(body)
-        except orjson.JSONDecodeError:
+            # The standard library, as Strawberry: it takes what clients send (escaped lone
+            # surrogates, which orjson refuses) and the view then decides about them.
+            payload = json.loads(body)
+        except ValueError:
             await refuse(send, 400, "the request body is not valid JSON", "BAD_REQUEST")
             return
         if isinstance(payload, list):
@@ -114,9 +120,10 @@ class GraphQLOverHttp:
         if not isinstance(payload, dict):
             await refuse(send, 400, "the request body must be a JSON object (or an array of them)", "BAD_REQUEST")
             return
-        await self._post_one(scope, payload, send, media)
+        await self._post_one(scope, payload, send, media, receive)
 
-    async def _post_one(self, scope: Scope, operation: dict[str, Any], send: Send, media: str) -> None:
+    async def _post_one(self, scope: Scope, operation: dict[str, Any], send: Send, media: str,
+                        receive: Receive | None = None) -> None:
         resolved = self.persisted.resolve(operation)
         if isinstance(resolved, PersistedQueryProblem):
             await _problem(send, resolved, media)
@@ -124,15 +131,15 @@ class GraphQLOverHttp:
         body = body_of(resolved)
         headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
         inner = {**scope, "headers": [*headers, (b"content-length", str(len(body)).encode())]}
-        await self.app(inner, _replay(body), _Negotiated(send, media, inner))
+        await self.app(inner, _replay(body, receive), _Negotiated(send, media, inner))
 
     async def _get(self, scope: Scope, receive: Receive, send: Send, media: str) -> None:
         params = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         fields = dict(params)
         if "extensions" in fields:
             try:
-                extensions = orjson.loads(fields["extensions"])
-            except orjson.JSONDecodeError:
+                extensions = json.loads(fields["extensions"])
+            except ValueError:
                 await refuse(send, 400, "the extensions parameter is not valid JSON", "BAD_REQUEST")
                 return
             resolved = self.persisted.resolve({"query": fields.get("query"), "extensions": extensions})
@@ -168,7 +175,8 @@ class GraphQLOverHttp:
 
 
 def body_of(operation: dict[str, Any]) -> bytes:
-    return orjson.dumps(operation)
+    """ASCII JSON: escapes travel on as the client sent them (see `__call__`)."""
+    return json.dumps(operation).encode()
 
 
 async def _problem(send: Send, problem: PersistedQueryProblem, media: str) -> None:
@@ -190,17 +198,21 @@ async def _read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-def _replay(body: bytes) -> Callable[[], Awaitable[Message]]:
+def _replay(body: bytes, receive: Receive | None = None) -> Callable[[], Awaitable[Message]]:
+    """Hands the body on once; then the real `receive` (a disconnect still reaches the
+    app), or a disconnect for the operations of a batch, which have no connection of their own."""
     given = False
 
-    async def receive() -> Message:
+    async def replay() -> Message:
         nonlocal given
         if not given:
             given = True
             return {"type": "http.request", "body": body, "more_body": False}
+        if receive is not None:
+            return await receive()
         return {"type": "http.disconnect"}
 
-    return receive
+    return replay
 
 
 class _Negotiated:

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from server.app import create_app
-from tests.support.databases import test_settings
+from tests.support.databases import test_settings as settings_for_test
 from tests.support.org import Org
 
 VIEWER = "query Me { viewer { user { fullName } } }"
@@ -126,7 +126,7 @@ async def test_a_batch_of_three_answers_in_order(http: httpx.AsyncClient, auth: 
 async def test_batches_are_capped_and_can_be_turned_off(db, org: Org, tmp_path) -> None:  # type: ignore[no-untyped-def]
     headers = {"Authorization": f"Bearer {org.tokens['admin']}"}
     for batch_max, size, code in ((2, 3, "BATCH_TOO_LARGE"), (0, 1, "BATCHING_DISABLED")):
-        app = create_app(test_settings(file_store_dir=str(tmp_path / "files"), batch_max=batch_max), db=db)
+        app = create_app(settings_for_test(file_store_dir=str(tmp_path / "files"), batch_max=batch_max), db=db)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://relate.test") as client:
             answer = await client.post("/graphql", json=[{"query": VIEWER}] * size, headers=headers)
         assert answer.status_code == 400
@@ -136,7 +136,7 @@ async def test_batches_are_capped_and_can_be_turned_off(db, org: Org, tmp_path) 
 async def test_cors_preflight_and_answer_for_a_configured_origin(db, org: Org, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """R-WEB-1: the configured origin gets a preflight allowing the headers Relate reads;
     another origin gets none."""
-    app = create_app(test_settings(file_store_dir=str(tmp_path / "files"),
+    app = create_app(settings_for_test(file_store_dir=str(tmp_path / "files"),
                                    cors_origins=["https://app.example"]), db=db)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://relate.test") as client:
         preflight = await client.options("/graphql", headers={
