@@ -47,8 +47,9 @@ async def test_the_page_loads_only_files_from_relate(http: httpx.AsyncClient, as
     assert (await http.get("/graphiql/not-a-file.js")).status_code == 404
 
 
-def test_without_the_files_the_page_falls_back_to_the_cdn_and_says_so() -> None:
-    html = graphiql.page_html(local=False)
+def test_without_the_files_the_page_falls_back_to_the_cdn_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(graphiql, "installed", lambda: False)
+    html = bytes(graphiql.graphiql_page().body).decode()
     assert 'id="relate-cdn-notice"' in html and 'src="https://unpkg.com/graphiql@3.8.3/graphiql.min.js"' in html
     assert all(f'integrity="{asset.integrity}"' in html for asset in ASSETS)
 
