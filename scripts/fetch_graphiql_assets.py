@@ -40,7 +40,7 @@ def installed() -> bool:
 def pack(spec: str, into: Path) -> Path:
     """The package's tarball, fetched by npm from the registry."""
     done = subprocess.run(["npm", "pack", spec, "--silent", "--pack-destination", str(into)],
-                          capture_output=True, text=True, timeout=180, check=True)
+                          capture_output=True, text=True, timeout=60, check=True)
     return into / done.stdout.strip().splitlines()[-1]
 
 
