@@ -88,3 +88,30 @@ test("BatchHttpLink: three operations in one request, answered in order", async 
   assert.deepEqual(roles.data.viewer.roles.length > 0, true);
   assert.equal(typeof cursor.data.liveCursor, "string");
 });
+
+test("Apollo's cache drops interface fragments on the timeline without possibleTypes", async () => {
+  // Why docs/clients.md insists on possibleTypes: the same query, with and without it.
+  const headers = { Authorization: `Bearer ${relate.token}` };
+  const post = (query: string, variables: Record<string, unknown>) => fetch(relate.base + "/graphql", {
+    method: "POST", headers: { ...headers, "Content-Type": "application/json" },
+    body: JSON.stringify({ query, variables }),
+  }).then((answer) => answer.json() as Promise<any>);
+  const account = (await post("mutation($input: CreateAccountInput!) { createAccount(input: $input) { account { id } } }",
+    { input: { name: "Fragment Sports" } })).data.createAccount.account.id;
+  await post("mutation($input: CreateTaskInput!) { createTask(input: $input) { task { id } } }",
+    { input: { subject: "Send the brochure", regardingId: account } });
+  const types = (await post("{ __schema { types { name possibleTypes { name } } } }", {})).data.__schema.types;
+  const possibleTypes: Record<string, string[]> = {};
+  for (const type of types) if (type.possibleTypes) possibleTypes[type.name] = type.possibleTypes.map((t: any) => t.name);
+
+  const query = gql`query Timeline($id: ID!) {
+    timeline(recordId: $id) { edges { node { __typename ... on Activity { id subject } } } }
+  }`;
+  const subjects = async (cache: InMemoryCache) => {
+    const client = new ApolloClient({ link: new HttpLink({ uri: relate.base + "/graphql", headers }), cache });
+    const result = await client.query({ query, variables: { id: account } });
+    return result.data.timeline.edges.map((edge: any) => edge.node.subject);
+  };
+  assert.deepEqual(await subjects(new InMemoryCache({ possibleTypes })), ["Send the brochure"]);
+  assert.deepEqual(await subjects(new InMemoryCache()), [undefined]);
+});
