@@ -1,0 +1,82 @@
+"""Fragment bombs (issue 16): validation costs what the document's size costs (R-API-3).
+
+A document whose fragments each spread the previous one twice is 1 KB but expands to 2^n
+selections. It must be refused with a typed error, token or not, while other requests are
+answered; and the measuring must visit each node of the document once, not each
+expansion (counted, not timed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from graphql import Visitor, parse, visit
+
+from schema.shape import Shape, measure
+from tests.support.client import Api
+
+
+def bomb(levels: int) -> str:
+    """`F<n>` spreads `F<n-1>` twice: 2^levels copies of `user { fullName }` once expanded."""
+    parts = [f"query Bomb {{ viewer {{ ...F{levels} }} }}", "fragment F0 on Viewer { user { fullName } }"]
+    parts += [f"fragment F{i} on Viewer {{ ...F{i - 1} ...F{i - 1} }}" for i in range(1, levels + 1)]
+    return " ".join(parts)
+
+
+def node_count(document: Any) -> int:
+    class Counter(Visitor):
+        count = 0
+
+        def enter(self, *_: Any) -> None:
+            Counter.count += 1
+
+    visit(document, Counter())
+    return Counter.count
+
+
+def codes(body: dict[str, Any]) -> list[str | None]:
+    return [(e.get("extensions") or {}).get("code") for e in body.get("errors") or []]
+
+
+@pytest.mark.parametrize("levels", [20, 24, 40])
+def test_measuring_a_bomb_visits_each_node_of_the_document_once(levels: int) -> None:
+    document = parse(bomb(levels))
+    shapes, visits = measure(document)
+    (shape,) = shapes.values()
+    assert shape == Shape(depth=2, aliases=0, fields=1 + 2 * 2 ** levels)
+    assert len(bomb(levels)) < 1700
+    assert visits <= node_count(document)  # linear: one visit per selection, whatever the expansion
+
+
+def test_a_shared_fragment_is_measured_once_but_counted_at_every_spread() -> None:
+    document = parse("{ a: viewer { ...U } b: viewer { ...U } } fragment U on Viewer { x: user { y: fullName } }")
+    shapes, visits = measure(document)
+    (shape,) = shapes.values()
+    assert shape == Shape(depth=2, aliases=2 + 2 * 2, fields=2 + 2 * 2)
+    assert visits == 2 + 2 + 2  # two viewers, two spreads, the fragment's two fields once
+
+
+@pytest.mark.parametrize("levels", [20, 24, 40])
+@pytest.mark.parametrize("as_", [None, "sales1"])
+async def test_r_api_3_a_fragment_bomb_is_refused_typed_and_others_are_answered(
+        api: Api, levels: int, as_: str | None) -> None:
+    refused, normal = await asyncio.gather(
+        api.post(bomb(levels), as_=as_),
+        api.post("{ viewer { user { fullName } } }", as_="sales2"),
+    )
+    assert refused.status_code == 200, refused.text
+    body = refused.json()
+    assert body.get("data") is None
+    assert "QUERY_TOO_COMPLEX" in codes(body)
+    complex_error = next(e for e in body["errors"] if e["extensions"]["code"] == "QUERY_TOO_COMPLEX")
+    assert complex_error["extensions"]["limit"] == "selections"
+    assert normal.status_code == 200 and normal.json()["data"]["viewer"]["user"]["fullName"]
+    again = await api.post("{ viewer { roles } }", as_="sales1")
+    assert again.json()["data"]["viewer"]["roles"] == ["salesperson"]
+
+
+async def test_r_api_3_a_small_bomb_under_the_limit_still_answers(api: Api) -> None:
+    body = await api.raw(bomb(4), as_="sales1")
+    assert body["data"]["viewer"]["user"]["fullName"]
