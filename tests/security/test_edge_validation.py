@@ -18,10 +18,16 @@ from schema.shape import Shape, measure
 from tests.support.client import Api
 
 
-def bomb(levels: int) -> str:
-    """`F<n>` spreads `F<n-1>` twice: 2^levels copies of `user { fullName }` once expanded."""
-    parts = [f"query Bomb {{ viewer {{ ...F{levels} }} }}", "fragment F0 on Viewer { user { fullName } }"]
-    parts += [f"fragment F{i} on Viewer {{ ...F{i - 1} ...F{i - 1} }}" for i in range(1, levels + 1)]
+def bomb(levels: int, at_root: bool = False) -> str:
+    """`F<n>` spreads `F<n-1>` twice: 2^levels copies of `user { fullName }` once expanded.
+    At the root, the spreads are also what the response cache reads for root field names."""
+    if at_root:
+        parts = [f"query Bomb {{ ...F{levels} }}", "fragment F0 on Query { viewer { user { fullName } } }"]
+        on = "Query"
+    else:
+        parts = [f"query Bomb {{ viewer {{ ...F{levels} }} }}", "fragment F0 on Viewer { user { fullName } }"]
+        on = "Viewer"
+    parts += [f"fragment F{i} on {on} {{ ...F{i - 1} ...F{i - 1} }}" for i in range(1, levels + 1)]
     return " ".join(parts)
 
 
@@ -60,10 +66,11 @@ def test_a_shared_fragment_is_measured_once_but_counted_at_every_spread() -> Non
 
 @pytest.mark.parametrize("levels", [20, 24, 40])
 @pytest.mark.parametrize("as_", [None, "sales1"])
+@pytest.mark.parametrize("at_root", [False, True], ids=["nested", "at-root"])
 async def test_r_api_3_a_fragment_bomb_is_refused_typed_and_others_are_answered(
-        api: Api, levels: int, as_: str | None) -> None:
+        api: Api, levels: int, as_: str | None, at_root: bool) -> None:
     refused, normal = await asyncio.gather(
-        api.post(bomb(levels), as_=as_),
+        api.post(bomb(levels, at_root), as_=as_),
         api.post("{ viewer { user { fullName } } }", as_="sales2"),
     )
     assert refused.status_code == 200, refused.text
@@ -77,6 +84,7 @@ async def test_r_api_3_a_fragment_bomb_is_refused_typed_and_others_are_answered(
     assert again.json()["data"]["viewer"]["roles"] == ["salesperson"]
 
 
-async def test_r_api_3_a_small_bomb_under_the_limit_still_answers(api: Api) -> None:
-    body = await api.raw(bomb(4), as_="sales1")
+@pytest.mark.parametrize("at_root", [False, True], ids=["nested", "at-root"])
+async def test_r_api_3_a_small_bomb_under_the_limit_still_answers(api: Api, at_root: bool) -> None:
+    body = await api.raw(bomb(4, at_root), as_="sales1")
     assert body["data"]["viewer"]["user"]["fullName"]
