@@ -17,7 +17,7 @@ import pytest
 from graph.db import Database
 from server.app import create_app
 from tests.support.client import Api
-from tests.support.databases import test_settings
+from tests.support.databases import test_settings as app_settings
 from tests.support.org import Org
 
 CREATE = 'mutation { createAccount(input: {name: "Malformed"}) { errors { code } account { id } } }'
@@ -137,7 +137,7 @@ async def test_a_subscription_over_plain_http_is_bad_request_pointing_at_the_web
 
 
 async def test_limiter_refusals_carry_a_code(db: Database, org: Org, tmp_path: Path) -> None:
-    app = create_app(test_settings(file_store_dir=str(tmp_path / "files"), max_depth=3, max_aliases=2,
+    app = create_app(app_settings(file_store_dir=str(tmp_path / "files"), max_depth=3, max_aliases=2,
                                    max_cost=100, max_body_bytes=2000, rate_limit_per_second=0.001,
                                    rate_limit_burst=8), db=db)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://relate.test") as http:
