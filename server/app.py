@@ -26,6 +26,7 @@ from graph.db import Database
 from graph.mail import Sender
 from graph.models import utcnow
 from graph.queries.principals import Viewer
+from graph.rules.text_limits import use_email_body_limit
 from resolvers.context import Context
 from schema.build import build_schema
 from server.auth import authenticate, bearer_token, token_from_init_payload
@@ -89,6 +90,7 @@ class RelateGraphQL(GraphQL):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
         db: Database = self.app_state.db
+        use_email_body_limit(self.settings.max_email_body_chars)  # for the commands of this request
         token = bearer_token(request.headers.get("authorization"))
         viewer, failure = preauthenticated(request.scope), None
         try:
