@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 
 from graph.rules import activity_states as states
 from graph.rules.errors import DomainError, ErrorCode, Problem
+from graph.rules.html import sanitise_html
 from graph.rules.records import PHONE, unusable_text
 from graph.rules.text_limits import TEXT_LIMITS, text_limit
 
@@ -37,7 +38,8 @@ def _path(name: str, names: Mapping[str, str]) -> tuple[str, ...]:
 
 def check_fields(activity_type: str, values: Mapping[str, Any], *, creating: bool,
                  names: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Trim text; subject required; lengths, priority, phone and link shapes, end ≥ start.
+    """Trim text; subject required; lengths, priority, phone and link shapes, end ≥ start;
+    an email body sanitised.
 
     Empty optional text becomes None. `names` maps a column to the input field the client
     used when it differs (an appointment's `start` is `scheduled_start`).
@@ -60,6 +62,8 @@ def check_fields(activity_type: str, values: Mapping[str, Any], *, creating: boo
         why = unusable_text(value, text_limit(name))
         if why is not None:
             problems.append(Problem(ErrorCode.VALIDATION, f"{_path(name, names)[1]} {why}", _path(name, names)))
+        elif name == "body_html":
+            cleaned[name] = sanitise_html(value)  # stored safe to show (graph/rules/html.py)
     if cleaned.get("priority") is not None and cleaned["priority"] not in states.PRIORITIES:
         problems.append(Problem(ErrorCode.VALIDATION, "priority is LOW, NORMAL or HIGH", _path("priority", names)))
     number = cleaned.get("phone_number")
