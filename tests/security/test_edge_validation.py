@@ -9,13 +9,22 @@ expansion (counted, not timed).
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from graphql import Visitor, parse, visit
 
+from graph.db import Database
+from schema.build import build_schema
+from schema.cost import CostEstimator
 from schema.shape import Shape, measure
+from server.app import create_app
+from server.settings import Settings
 from tests.support.client import Api
+from tests.support.databases import test_settings as app_settings
+from tests.support.org import Org
 
 
 def bomb(levels: int, at_root: bool = False) -> str:
@@ -56,6 +65,17 @@ def test_measuring_a_bomb_visits_each_node_of_the_document_once(levels: int) -> 
     assert visits <= node_count(document)  # linear: one visit per selection, whatever the expansion
 
 
+@pytest.mark.parametrize("levels", [20, 24, 40])
+def test_costing_a_bomb_visits_each_fragment_at_most_twice(levels: int) -> None:
+    document = parse(bomb(levels))
+    (operation,) = [d for d in document.definitions if d.kind == "operation_definition"]
+    estimator = CostEstimator(build_schema(Settings())._schema,
+                              {d.name.value: d for d in document.definitions if d.kind == "fragment_definition"},
+                              {}, 50)
+    assert estimator.operation(operation) == 1 + 2 ** levels  # the viewer once, its user per copy
+    assert estimator.visits <= 2 * node_count(document)
+
+
 def test_a_shared_fragment_is_measured_once_but_counted_at_every_spread() -> None:
     document = parse("{ a: viewer { ...U } b: viewer { ...U } } fragment U on Viewer { x: user { y: fullName } }")
     shapes, visits = measure(document)
@@ -88,3 +108,13 @@ async def test_r_api_3_a_fragment_bomb_is_refused_typed_and_others_are_answered(
 async def test_r_api_3_a_small_bomb_under_the_limit_still_answers(api: Api, at_root: bool) -> None:
     body = await api.raw(bomb(4, at_root), as_="sales1")
     assert body["data"]["viewer"]["user"]["fullName"]
+
+
+async def test_r_api_3_without_the_selection_limit_the_cost_rule_refuses_a_bomb_in_linear_time(
+        db: Database, org: Org, tmp_path: Path) -> None:
+    app = create_app(app_settings(file_store_dir=str(tmp_path / "files"), max_selections=0), db=db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://relate.test") as http:
+        api = Api(http, org.tokens)
+        body = (await api.post(bomb(40), as_="sales1")).json()
+        assert codes(body) == ["QUERY_TOO_COSTLY"] and body["errors"][0]["extensions"]["cost"] == 1 + 2 ** 40
+        assert (await api.raw(bomb(3), as_="sales1"))["data"]["viewer"]["user"]["fullName"]
