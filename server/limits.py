@@ -37,13 +37,13 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graph.rules.errors import ErrorCode
 from server.asgi_body import BodyTooLarge, read_body, replay
 from server.asgi_body import header as _header
 from server.json_body import body_problem, query_string_problem
-from server.refusals import refuse
+from server.refusals import internal_error, refuse
 from server.settings import Settings
 
 MAX_BUCKETS = 100_000
@@ -125,6 +125,21 @@ class RequestLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = False
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self._checked(scope, receive, tracked_send)
+        except Exception as exc:  # a bug anywhere behind /graphql: the same JSON shape, not a 500 page
+            if started:
+                raise
+            await internal_error("/graphql", exc)(scope, receive, send)
+
+    async def _checked(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.buckets is not None:
             wait = self.buckets.take(rate_key(scope))
             if wait > 0:

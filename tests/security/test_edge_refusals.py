@@ -160,3 +160,19 @@ async def test_limiter_refusals_carry_a_code(db: Database, org: Org, tmp_path: P
         assert assert_refusal(refused, 429, "RATE_LIMITED")["extensions"]["retryAfter"] >= 1
         assert refused.headers["Retry-After"]
         assert await account_count(api) == 0
+
+
+async def test_a_bug_behind_the_endpoint_is_masked_in_the_same_shape(
+        api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Outside GraphQL execution too: JSON with INTERNAL and an error id that is in the log."""
+    import server.limits
+
+    def broken(*_: object) -> str:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(server.limits, "body_problem", broken)
+    with caplog.at_level(logging.ERROR, logger="relate.errors"):
+        response = await api.post("{ viewer { roles } }")
+    error = assert_refusal(response, 500, "INTERNAL")
+    assert "a bug" not in response.text and error["extensions"]["errorId"] in error["message"]
+    assert any(error["extensions"]["errorId"] in r.getMessage() for r in caplog.records)
