@@ -25,9 +25,19 @@ SUBSCRIPTION_OVER_HTTP = ("subscriptions are not served over plain HTTP: open a 
 MUTATION_OVER_GET = "mutations are sent with POST, never GET"
 
 
-@lru_cache(maxsize=512)
+# Documents up to this size are remembered by their text; longer ones (a big string
+# literal) are parsed each time rather than kept in memory.
+CACHED_QUERY_CHARS = 64 * 1024
+
+
 def operation_type(query: str, operation_name: str | None, max_tokens: int) -> OperationType | None:
     """The type of the operation that would run, or None when the schema must decide."""
+    if len(query) <= CACHED_QUERY_CHARS:
+        return _cached_operation_type(query, operation_name, max_tokens)
+    return _operation_type(query, operation_name, max_tokens)
+
+
+def _operation_type(query: str, operation_name: str | None, max_tokens: int) -> OperationType | None:
     try:
         document = parse(query, no_location=True, max_tokens=max_tokens or None)
     except GraphQLError:
@@ -36,6 +46,9 @@ def operation_type(query: str, operation_name: str | None, max_tokens: int) -> O
     if operation_name is not None:
         operations = [o for o in operations if o.name is not None and o.name.value == operation_name]
     return operations[0].operation if len(operations) == 1 else None
+
+
+_cached_operation_type = lru_cache(maxsize=512)(_operation_type)
 
 
 def http_refusal(method: str, query: object, operation_name: object, max_tokens: int) -> Refusal | None:

@@ -134,6 +134,10 @@ async def test_a_subscription_over_plain_http_is_bad_request_pointing_at_the_web
     answered = await api.http.post("/graphql", json={"query": document, "operationName": "Q"},
                                    headers={"Authorization": f"Bearer {api.tokens['sales1']}"})
     assert answered.status_code == 200 and "liveCursor" in answered.json()["data"]
+    # A long document (past what is remembered by its text) is read the same way.
+    long_id = "x" * 70_000
+    response = await api.post(f'subscription {{ timelineChanged(recordId: "{long_id}") {{ cursor }} }}', as_=as_)
+    assert_refusal(response, 400, "BAD_REQUEST")
 
 
 async def test_limiter_refusals_carry_a_code(db: Database, org: Org, tmp_path: Path) -> None:
