@@ -13,10 +13,8 @@ from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
@@ -27,6 +25,7 @@ from graph.rules.errors import DomainError
 from schema.cost import CostLimiter
 from schema.mutation import Mutation
 from schema.query import Query
+from schema.shape import shape_rule
 from schema.subscription import Subscription
 from schema.types.activities import ACTIVITY_TYPES
 from schema.types.notes import Attachment, Note
@@ -67,10 +66,10 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         OperationMetrics,  # first: it times everything and sees errors after masking
         MaskUnexpectedErrors,
-        # The limiters' rule classes are made once: each limiter instance makes new ones, and
-        # the validation cache is keyed by the rules, so per-request limiters never hit it.
-        partial(AddValidationRules, [*QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
-                                     *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules]),
+        # Depth, aliases and expanded size, each fragment measured once (schema/shape.py). The
+        # rule class is made once: the validation cache is keyed by the rules.
+        partial(AddValidationRules, [shape_rule(settings.max_depth, settings.max_aliases,
+                                                settings.max_selections)]),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
         partial(ParserCache, maxsize=512),
         partial(ValidationCache, maxsize=512),

@@ -99,7 +99,8 @@ def _int(value: Any) -> int | None:
 
 
 class CostEstimator:
-    """Walks one operation (fragments expanded) and sums what it asks for."""
+    """Walks one operation and sums what it asks for, as if fragments were expanded (each is
+    walked at most twice, see `_fragment`); `visits` counts the selections it looked at."""
 
     def __init__(self, schema: GraphQLSchema, fragments: Mapping[str, FragmentDefinitionNode],
                  variables: Mapping[str, Any], default_page_size: int) -> None:
@@ -107,6 +108,8 @@ class CostEstimator:
         self.fragments = fragments
         self.variables = variables
         self.default_page_size = default_page_size
+        self.visits = 0
+        self._per_fragment: dict[tuple[str, bool], tuple[int, int]] = {}
 
     def operation(self, operation: OperationDefinitionNode) -> int:
         root = self.schema.get_root_type(operation.operation)
@@ -120,6 +123,7 @@ class CostEstimator:
             return 0
         total = 0
         for selection in selection_set.selections:
+            self.visits += 1
             if isinstance(selection, FieldNode):
                 per_item = items is not None and selection.name.value in ITEM_FIELDS
                 total += self._field(parent, selection, items if per_item else times, seen)
@@ -128,13 +132,30 @@ class CostEstimator:
                 target = self.schema.get_type(condition.name.value) if condition else parent
                 total += self._selection(target or parent, selection.selection_set, times, seen, items)
             elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = self.fragments.get(name)
-                if fragment is None or name in seen:
-                    continue  # validation refuses both; never loop
-                target = self.schema.get_type(fragment.type_condition.name.value)
-                total += self._selection(target or parent, fragment.selection_set, times, (*seen, name), items)
+                total += self._fragment(parent, selection.name.value, times, seen, items)
         return total
+
+    def _fragment(self, parent: GraphQLNamedType, name: str, times: int, seen: tuple[str, ...],
+                  items: int | None) -> int:
+        """A fragment's cost is linear in `times` and `items` (`a·times + b·items`): the two
+        coefficients are worked out once per fragment, so a fragment spread 2^n times over
+        is costed in time linear in the document, not in its expansion."""
+        fragment = self.fragments.get(name)
+        if fragment is None or name in seen:
+            return 0  # validation refuses both; never loop
+        key = (name, items is None)
+        coefficients = self._per_fragment.get(key)
+        if coefficients is None:
+            target = self.schema.get_type(fragment.type_condition.name.value) or parent
+            inner = (*seen, name)
+            if items is None:
+                coefficients = (self._selection(target, fragment.selection_set, 1, inner), 0)
+            else:
+                coefficients = (self._selection(target, fragment.selection_set, 1, inner, 0),
+                                self._selection(target, fragment.selection_set, 0, inner, 1))
+            self._per_fragment[key] = coefficients
+        per_time, per_item = coefficients
+        return per_time * times + per_item * (items or 0)
 
     def _field(self, parent: GraphQLNamedType, node: FieldNode, times: int, seen: tuple[str, ...]) -> int:
         definition = self._definition(parent, node.name.value)

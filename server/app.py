@@ -10,33 +10,40 @@ from datetime import timedelta
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
+from strawberry.http import GraphQLRequestData
 from strawberry.types.unset import UNSET
 
 from graph.db import Database
 from graph.mail import Sender
 from graph.models import utcnow
 from graph.queries.principals import Viewer
+from graph.rules.text_limits import use_email_body_limit
 from resolvers.context import Context
 from schema.build import build_schema
 from server.auth import authenticate, bearer_token, token_from_init_payload
 from server import demo, graphiql, health
+from server.asgi_body import BodyTooLarge
 from server.browsers import cors_middleware, websocket_origins
 from server.graphql_http import GraphQLOverHttp, mark_request_error
 from server.downloads import download_route
+from server.http_operations import http_refusal
 from server.observability import Metrics, RequestObservation, count_statements, metrics_endpoint
 from server.request_scope import current_request_id
 from server.scheduler import Clock, MailSettings, Scheduler, configured_sender
 from server.limits import RequestLimits
+from server.refusals import Refusal, internal_error, refusal_for_status
 from server.response_cache import ResponseCache, preauthenticated
 from server.settings import Settings, get_settings
 from server.uploads import MultipartGuard
@@ -84,8 +91,36 @@ class RelateGraphQL(GraphQL):
             mark_request_error(getattr(request, "scope", None))
         return await super().process_result(request, result)
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """HTTP refusals in the one JSON shape (server/refusals.py), never plain text or a 500 page."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope, receive=receive))
+        except Refusal as refused:
+            response = refused.response()
+        except HTTPException as exc:
+            response = refusal_for_status(exc.status_code, exc.reason)
+        except BodyTooLarge:
+            raise  # the guard around the view answers 413
+        except Exception as exc:  # a bug outside execution (which masks its own): logged, masked
+            response = internal_error("the GraphQL view", exc)
+        await response(scope, receive, send)
+
+    async def execute_single(self, request: Request, request_adapter: Any, sub_response: Any,  # type: ignore[override]
+                             context: Context, root_value: Any, request_data: GraphQLRequestData) -> Any:
+        """Subscriptions and GET mutations are refused before anything runs (server/http_operations.py)."""
+        refused = http_refusal(request_adapter.method, request_data.query, request_data.operation_name,
+                               self.settings.max_tokens)
+        if refused is not None:
+            raise refused
+        return await super().execute_single(request, request_adapter, sub_response, context, root_value,
+                                            request_data)
+
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
         db: Database = self.app_state.db
+        use_email_body_limit(self.settings.max_email_body_chars)  # for the commands of this request
         token = bearer_token(request.headers.get("authorization"))
         viewer, failure = preauthenticated(request.scope), None
         try:
@@ -172,7 +207,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
         # Rate, content type and body size first (server/limits.py).
         # Read queries answered from the response cache skip the view (server/response_cache.py).
         # Media types, persisted queries and batches in between (server/graphql_http.py).
-        Route("/graphql", RequestLimits(GraphQLOverHttp(cache, settings), settings), methods=["GET", "POST"]),
+        Route("/graphql", RequestLimits(GraphQLOverHttp(cache, settings), settings)),  # other methods: a typed 405 from the view
         WebSocketRoute("/graphql", graphql),
         *health.routes(app.state),
         *([Route("/metrics", metrics_endpoint(metrics, app.state))] if settings.metrics_enabled else []),

@@ -55,3 +55,38 @@ async def call_with_body_cap(
         if started:
             raise
         await too_large(send)
+
+
+async def read_body(scope: Scope, receive: Receive, limit: int | None) -> bytes:
+    """The whole request body; `BodyTooLarge` once it (or its declared length) passes `limit`."""
+    declared = header(scope, b"content-length")
+    if limit is not None and declared is not None and declared.strip().isdigit() and int(declared) > limit:
+        raise BodyTooLarge()
+    chunks: list[bytes] = []
+    received = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break  # the client went away: what arrived is all there is
+        chunk = message.get("body", b"")
+        received += len(chunk)
+        if limit is not None and received > limit:
+            raise BodyTooLarge()
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands the app the body already read, then listens for a disconnect."""
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed

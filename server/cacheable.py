@@ -69,7 +69,10 @@ def read_request(method: str, body: bytes, query_string: bytes) -> Request | Non
 
 
 def _root_fields(selections: Iterable[Any], fragments: dict[str, FragmentDefinitionNode],
-                 seen: frozenset[str] = frozenset()) -> Iterable[str] | None:
+                 seen: set[str] | None = None) -> Iterable[str] | None:
+    """The root field names; each fragment is read once (only which names occur matters),
+    so fragments that spread each other many times cost their size, not their expansion."""
+    seen = set() if seen is None else seen
     names: list[str] = []
     for node in selections:
         if isinstance(node, FieldNode):
@@ -81,9 +84,12 @@ def _root_fields(selections: Iterable[Any], fragments: dict[str, FragmentDefinit
             names.extend(found)
         elif isinstance(node, FragmentSpreadNode):
             fragment = fragments.get(node.name.value)
-            if fragment is None or node.name.value in seen:
+            if fragment is None:
                 return None
-            found = _root_fields(fragment.selection_set.selections, fragments, seen | {node.name.value})
+            if node.name.value in seen:
+                continue
+            seen.add(node.name.value)
+            found = _root_fields(fragment.selection_set.selections, fragments, seen)
             if found is None:
                 return None
             names.extend(found)

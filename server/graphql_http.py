@@ -28,9 +28,10 @@ from urllib.parse import parse_qsl, urlencode
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from graph.rules.errors import ErrorCode
 from server.asgi_body import header
-from server.limits import refuse
 from server.persisted_queries import PersistedQueries, PersistedQueryProblem
+from server.refusals import refuse
 from server.settings import Settings
 
 JSON = "application/json"
@@ -94,7 +95,8 @@ class GraphQLOverHttp:
             return
         media = negotiate((header(scope, b"accept") or b"").decode("latin-1"))
         if media is None:
-            await refuse(send, 406, f"Accept must allow {GRAPHQL_RESPONSE} or {JSON}", "NOT_ACCEPTABLE")
+            await refuse(scope, receive, send, 406, ErrorCode.NOT_ACCEPTABLE,
+                         f"Accept must allow {GRAPHQL_RESPONSE} or {JSON}")
             return
         if scope["method"] == "GET":
             await self._get(scope, receive, send, media)
@@ -112,13 +114,14 @@ class GraphQLOverHttp:
             # surrogates, which orjson refuses) and the view then decides about them.
             payload = json.loads(body)
         except ValueError:
-            await refuse(send, 400, "the request body is not valid JSON", "BAD_REQUEST")
+            await refuse(scope, receive, send, 400, ErrorCode.BAD_REQUEST, "the request body is not valid JSON")
             return
         if isinstance(payload, list):
-            await self._batch(scope, payload, send, media)
+            await self._batch(scope, receive, payload, send, media)
             return
         if not isinstance(payload, dict):
-            await refuse(send, 400, "the request body must be a JSON object (or an array of them)", "BAD_REQUEST")
+            await refuse(scope, receive, send, 400, ErrorCode.BAD_REQUEST,
+                         "the request body must be a JSON object (or an array of them)")
             return
         await self._post_one(scope, payload, send, media, receive)
 
@@ -140,7 +143,8 @@ class GraphQLOverHttp:
             try:
                 extensions = json.loads(fields["extensions"])
             except ValueError:
-                await refuse(send, 400, "the extensions parameter is not valid JSON", "BAD_REQUEST")
+                await refuse(scope, receive, send, 400, ErrorCode.BAD_REQUEST,
+                             "the extensions parameter is not valid JSON")
                 return
             resolved = self.persisted.resolve({"query": fields.get("query"), "extensions": extensions})
             if isinstance(resolved, PersistedQueryProblem):
@@ -151,13 +155,17 @@ class GraphQLOverHttp:
             scope = {**scope, "query_string": urlencode(params).encode("latin-1")}
         await self.app(scope, receive, _Negotiated(send, media, scope))
 
-    async def _batch(self, scope: Scope, operations: list[Any], send: Send, media: str) -> None:
+    async def _batch(self, scope: Scope, receive: Receive, operations: list[Any], send: Send,
+                     media: str) -> None:
         if self.batch_max <= 0:
-            await refuse(send, 400, "batched operations are turned off on this server", "BATCHING_DISABLED")
+            await refuse(scope, receive, send, 400, ErrorCode.BATCHING_DISABLED,
+                         "batched operations are turned off on this server")
             return
         if not operations or len(operations) > self.batch_max:
-            await refuse(send, 400, f"a batch holds 1 to {self.batch_max} operations, not {len(operations)}",
-                         "BATCH_TOO_LARGE" if operations else "BAD_REQUEST", maxOperations=self.batch_max)
+            code = ErrorCode.BATCH_TOO_LARGE if operations else ErrorCode.BAD_REQUEST
+            await refuse(scope, receive, send, 400, code,
+                         f"a batch holds 1 to {self.batch_max} operations, not {len(operations)}",
+                         maxOperations=self.batch_max)
             return
         results: list[Any] = []
         for operation in operations:

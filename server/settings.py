@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     max_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 4000
+    # Field selections once fragments are expanded (schema/shape.py): bounds fragment bombs.
+    max_selections: int = 10_000
     default_page_size: int = 50
     max_page_size: int = 500
     # Page sizes multiplied along nested lists, summed (schema/cost.py); 0 turns it off.
@@ -29,6 +31,10 @@ class Settings(BaseSettings):
     # ceiling from the attachment policy) and requests per token (a token bucket per
     # process: with N processes a client gets up to N times this). 0 turns a limit off.
     max_body_bytes: int = 20 * 1024 * 1024
+    # Deepest nesting of a JSON request body (variables included), checked before parsing.
+    max_json_depth: int = 64
+    # Longest email body (characters, HTML included); other text fields: graph/rules/text_limits.py.
+    max_email_body_chars: int = 1_000_000
     rate_limit_per_second: float = 100.0
     rate_limit_burst: int = 1000
     # Default attachment policy (R-ATT-1); administrators change it at run time.

@@ -17,15 +17,16 @@ each file to the store and refuses one over the limit with a typed FILE_TOO_LARG
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from graph.db import Database
+from graph.rules.errors import ErrorCode
 from server.asgi_body import call_with_body_cap
 from server.asgi_body import header as _header
 from graph.queries.notes import attachment_policy
+from server.refusals import refuse
 
 PREFLIGHT_HEADERS = (b"apollo-require-preflight", b"x-apollo-operation-name")
 # Files one multipart request may carry at the full size limit, and room for the rest.
@@ -40,13 +41,6 @@ def is_multipart(scope: Scope) -> bool:
 
 def has_preflight_header(scope: Scope) -> bool:
     return any((_header(scope, name) or b"").strip() for name in PREFLIGHT_HEADERS)
-
-
-async def _refuse(send: Send, status: int, message: str, code: str) -> None:
-    body = json.dumps({"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
 
 
 class MultipartGuard:
@@ -67,11 +61,12 @@ class MultipartGuard:
             await self.app(scope, receive, send)
             return
         if not has_preflight_header(scope):
-            await _refuse(send, 400, "multipart requests need the header 'Apollo-Require-Preflight: true' "
-                                     "(CSRF protection)", "CSRF_PREFLIGHT_REQUIRED")
+            await refuse(scope, receive, send, 400, ErrorCode.CSRF_PREFLIGHT_REQUIRED,
+                         "multipart requests need the header 'Apollo-Require-Preflight: true' (CSRF protection)")
             return
         ceiling = await self._ceiling()
         await call_with_body_cap(
             self.app, scope, receive, send, ceiling,
-            lambda reply: _refuse(reply, 413, f"the request is larger than {ceiling} bytes", "FILE_TOO_LARGE"),
+            lambda reply: refuse(scope, receive, reply, 413, ErrorCode.FILE_TOO_LARGE,
+                                 f"the request is larger than {ceiling} bytes"),
         )

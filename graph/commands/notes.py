@@ -24,9 +24,10 @@ from graph.models import Activity, Attachment, Note, Record
 from graph.rules.access import Scope
 from graph.rules.errors import DomainError, ErrorCode, Problem, not_found
 from graph.rules.records import require_active
+from graph.rules.text_limits import TEXT_LIMITS
 
-MAX_TITLE = 400
-MAX_TEXT = 100_000
+MAX_TITLE = TEXT_LIMITS["note_title"]
+MAX_TEXT = TEXT_LIMITS["note_text"]
 
 
 def check_note_fields(values: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:

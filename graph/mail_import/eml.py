@@ -103,7 +103,7 @@ def _body_html(part: EmailMessage) -> str:
     if part.get_content_subtype() == "html":
         return text
     plain = text.replace("\r\n", "\n")
-    return '<div style="white-space: pre-wrap">' + html.escape(plain) + "</div>"
+    return '<div style="white-space:pre-wrap">' + html.escape(plain) + "</div>"
 
 
 def _leaves(part: EmailMessage) -> Iterator[EmailMessage]:

@@ -13,12 +13,12 @@ from urllib.parse import urlparse
 
 from graph.rules import activity_states as states
 from graph.rules.errors import DomainError, ErrorCode, Problem
+from graph.rules.html import sanitise_html
 from graph.rules.records import PHONE, unusable_text
+from graph.rules.text_limits import TEXT_LIMITS, text_limit
 
-MAX_LENGTH = {"subject": 400, "location": 400, "online_meeting_url": 1000, "phone_number": 50,
-              "message_id": 400, "in_reply_to": 400}
 MAX_CATEGORIES = 50
-MAX_CATEGORY_LENGTH = 100
+MAX_CATEGORY_LENGTH = TEXT_LIMITS["category"]
 MAX_BULK = 500
 INPUT_NAMES = {"scheduled_start": "scheduledStart", "scheduled_end": "scheduledEnd",
                "online_meeting_url": "onlineMeetingUrl", "phone_number": "phoneNumber",
@@ -38,7 +38,8 @@ def _path(name: str, names: Mapping[str, str]) -> tuple[str, ...]:
 
 def check_fields(activity_type: str, values: Mapping[str, Any], *, creating: bool,
                  names: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Trim text; subject required; lengths, priority, phone and link shapes, end ≥ start.
+    """Trim text; subject required; lengths, priority, phone and link shapes, end ≥ start;
+    an email body sanitised.
 
     Empty optional text becomes None. `names` maps a column to the input field the client
     used when it differs (an appointment's `start` is `scheduled_start`).
@@ -58,9 +59,11 @@ def check_fields(activity_type: str, values: Mapping[str, Any], *, creating: boo
         if value == "" and name != "subject":
             cleaned[name] = None
             continue
-        why = unusable_text(value, MAX_LENGTH.get(name))
+        why = unusable_text(value, text_limit(name))
         if why is not None:
             problems.append(Problem(ErrorCode.VALIDATION, f"{_path(name, names)[1]} {why}", _path(name, names)))
+        elif name == "body_html":
+            cleaned[name] = sanitise_html(value)  # stored safe to show (graph/rules/html.py)
     if cleaned.get("priority") is not None and cleaned["priority"] not in states.PRIORITIES:
         problems.append(Problem(ErrorCode.VALIDATION, "priority is LOW, NORMAL or HIGH", _path("priority", names)))
     number = cleaned.get("phone_number")
@@ -125,6 +128,9 @@ def check_text(text: str | None) -> str:
     cleaned = (text or "").strip()
     if not cleaned:
         raise DomainError(ErrorCode.VALIDATION, "a text message needs a text", ("input", "text"))
+    why = unusable_text(cleaned, text_limit("text"))
+    if why is not None:
+        raise DomainError(ErrorCode.VALIDATION, f"text {why}", ("input", "text"))
     return cleaned
 
 

@@ -7,16 +7,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from graph.rules.errors import DomainError, ErrorCode, Problem
+from graph.rules.text_limits import TEXT_LIMITS
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+?[0-9 ()./-]{3,30}$")
 
-# Longest text each field takes; longer input is refused, not truncated.
-MAX_LENGTH = {
-    "name": 400, "first_name": 200, "last_name": 200, "email": 320, "phone": 50,
-    "mobile_phone": 50, "website": 400, "industry": 100, "address_line": 400, "city": 100,
-    "postal_code": 20, "country": 100, "job_title": 200, "topic": 400, "title": 400, "company_name": 200,
-}
+# Longest text each field takes (graph/rules/text_limits.py); longer input is refused, not truncated.
+MAX_LENGTH = {name: TEXT_LIMITS[name] for name in (
+    "name", "first_name", "last_name", "email", "phone", "mobile_phone", "website", "industry", "address_line",
+    "city", "postal_code", "country", "job_title", "topic", "title", "company_name")}
 REQUIRED = {"ACCOUNT": ("name",), "CONTACT": ("first_name", "last_name")}
 # Flags that are always true or false: null cannot clear them.
 NOT_NULL = ("do_not_phone", "do_not_email", "do_not_text")

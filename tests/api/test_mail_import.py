@@ -90,7 +90,7 @@ async def test_an_email_thread_imports_with_decoded_headers_attachments_and_repl
     assert reply["outcome"] == "CREATED" and reply["autoLinked"] is True
     assert reply["activity"]["regarding"] == {"id": company["id"]}
     assert reply["activity"]["inReplyTo"] == "DB9PR07MB7931.proposal.7f3a@test.relate"
-    assert reply["activity"]["bodyHtml"].startswith('<div style="white-space: pre-wrap">Thank you Sam')
+    assert reply["activity"]["bodyHtml"].startswith('<div style="white-space:pre-wrap">Thank you Sam')
     assert "&gt; Dear Zoë" in reply["activity"]["bodyHtml"]
 
     again = (await import_file(api, "quote_request.eml", as_="sales2"))["items"][0]

@@ -104,7 +104,7 @@ def test_a_message_without_message_id_gets_a_stable_one() -> None:
     data = b"From: a@x.example\r\nTo: b@y.example\r\nSubject: hi\r\n\r\nbody\r\n"
     first, second = parse_eml(data), parse_eml(data)
     assert first.message_id == second.message_id and first.message_id.endswith("@import.relate.invalid")
-    assert first.sent_on is None and first.body_html == '<div style="white-space: pre-wrap">body\n</div>'
+    assert first.sent_on is None and first.body_html == '<div style="white-space:pre-wrap">body\n</div>'
 
 
 def test_a_forwarded_message_is_one_attachment_not_opened() -> None:
