@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from graph.commands import timeline_index
+from graph.commands import step_progress, timeline_index
 from graph.commands.activities import regarding_type
 from graph.commands.common import assignee
 from graph.commands.stamps import check_version, stamp_change, stamp_new
@@ -158,7 +158,9 @@ async def _bulk(session: AsyncSession, scope: Scope, ids: Sequence[uuid.UUID], a
 
 async def complete_activities(session: AsyncSession, scope: Scope, ids: Sequence[uuid.UUID], now: datetime,
                               *, note: NoteText | None = None) -> list[Outcome]:
-    """R-ACT-6: mark each allowed one complete, with an optional note on each."""
+    """R-ACT-6: mark each allowed one complete, with an optional note on each. A sequence
+    step's activity moves its sequence on, as completing or canceling it anywhere does
+    (`step_progress`)."""
     return await _close(session, scope, ids, now, states.completion, note)
 
 
@@ -185,6 +187,7 @@ async def _close(session: AsyncSession, scope: Scope, ids: Sequence[uuid.UUID], 
     outcomes, changed = await _bulk(session, scope, ids, "write", close, now)
     note_ids = [_add_note(session, scope, row, note, now) for row in changed] if note is not None else []
     await _sync(session, [*(r.id for r in changed), *note_ids], now, scope.user_id)
+    await step_progress.follow_closed(session, scope, [r.id for r in changed], now)
     return outcomes
 
 

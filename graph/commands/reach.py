@@ -24,7 +24,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.commands import activities as creates
-from graph.commands import scheduled_send, sequences, steps, timeline_index
+from graph.commands import scheduled_send, sequences, step_progress, steps, timeline_index
 from graph.commands.activities import PartyRef, check_parties, reachable, with_default, write_parties
 from graph.commands.stamps import stamp_change
 from graph.models import Activity, ActivityParty, Record, RecordStep
@@ -158,7 +158,7 @@ async def email(session: AsyncSession, scope: Scope, activity_id: uuid.UUID, now
         activity.state, activity.actual_end = "SENT", now
     activity.status_reason = states.status_reason(activity.type, activity.state, activity.direction)
     await _save(session, scope, activity, now)
-    next_step = await steps.finish(session, scope, item, rules.DONE, now) if not item.manual else None
+    next_step = await _step_done(session, scope, item, now)
     return Reached(item, activity, next_step)
 
 
@@ -191,8 +191,18 @@ async def text(session: AsyncSession, scope: Scope, activity_id: uuid.UUID, now:
     activity.status_reason = states.status_reason(activity.type, activity.state, activity.direction)
     await _replace_parties(session, activity, parties)
     await _save(session, scope, activity, now)
-    next_step = await steps.finish(session, scope, item, rules.DONE, now) if not item.manual else None
+    next_step = await _step_done(session, scope, item, now)
     return Reached(item, activity, next_step)
+
+
+async def _step_done(session: AsyncSession, scope: Scope, item: steps.Item, now: datetime) -> RecordStep | None:
+    """The item's own activity went out: a sent one moves its sequence by the one rule in
+    `step_progress`; a scheduled email ends the step too, as the seller's part is done."""
+    if item.step is None:
+        return None
+    if states.is_closed(item.activity.state):
+        return (await step_progress.follow_closed(session, scope, [item.activity.id], now)).get(item.activity.id)
+    return await step_progress.end_step(session, scope, item.step, rules.DONE, now)
 
 
 async def join_meeting(session: AsyncSession, scope: Scope, activity_id: uuid.UUID) -> Reached:

@@ -25,7 +25,7 @@ from graph.commands import timeline_index
 from graph.commands.outbox import publish
 from graph.events import Event, record_topic
 from graph.mail.message import OutgoingEmail
-from graph.models import Activity, EmailSend, Principal, Record
+from graph.models import Activity, EmailSend, Principal, Record, RecordStep, User
 from graph.models.base import UTCDateTime
 from graph.rules.mail import retry_delay
 
@@ -160,6 +160,7 @@ async def mark_sent(session: AsyncSession, activity_id: uuid.UUID, now: datetime
     await timeline_index.sync(session, [activity_id], now, None)
     tries = await session.scalar(select(sends.c.attempts).where(sends.c.activity_id == activity_id))
     await publish(session, [EmailSent(activity_id, int(tries or 1))], None, now)
+    await _move_sequence(session, activity_id, now)
     return True
 
 
@@ -181,9 +182,26 @@ async def mark_failed(session: AsyncSession, activity_id: uuid.UUID, error: str,
         if result.rowcount:  # type: ignore[attr-defined]
             await session.get(Activity, activity_id, populate_existing=True)
             await timeline_index.sync(session, [activity_id], now, None)
+            await _move_sequence(session, activity_id, now)
     await session.flush()
     await publish(session, [EmailSendFailed(activity_id, row.attempts, row.last_error, final)], None, now)
     return final
+
+
+async def _move_sequence(session: AsyncSession, activity_id: uuid.UUID, now: datetime) -> None:
+    """A step's email that went out (or was given up on) moves its sequence by the one rule
+    in `step_progress`, on behalf of whoever last changed the email (who scheduled it)."""
+    from graph.commands import step_progress
+    from graph.queries.principals import build_scope
+
+    if await session.scalar(select(RecordStep.id).where(
+            RecordStep.activity_id == activity_id, RecordStep.state == "OPEN")) is None:
+        return  # the usual case: not a step's email, or its step ended when it was scheduled
+    activity = await session.get(Activity, activity_id)
+    user = await session.get(User, activity.modified_by_id) if activity is not None else None
+    if user is None:
+        return
+    await step_progress.follow_closed(session, await build_scope(session, user), [activity_id], now)
 
 
 async def outgoing(session: AsyncSession, ids: Sequence[uuid.UUID], defaults: MailDefaults) -> list[OutgoingEmail]:

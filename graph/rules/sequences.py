@@ -218,3 +218,14 @@ def item_state(step_state: str | None, activity_state: str) -> str:
     if activity_state == "CANCELED":
         return CANCELED
     return OPEN
+
+
+def step_state_after(activity_state: str) -> str | None:
+    """R-WL-3: what a current step becomes once its activity is closed by any path —
+    COMPLETED when the activity was done (completed, sent, received), SKIPPED when it was
+    canceled — or None while the activity is still open."""
+    if activity_state in ("COMPLETED", "SENT", "RECEIVED"):
+        return DONE
+    if activity_state == "CANCELED":
+        return SKIPPED
+    return None

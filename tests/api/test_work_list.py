@@ -250,12 +250,13 @@ async def test_step_actions_need_write_on_the_item(api: Api, db: Database) -> No
     assert await table_counts(db) == before
 
 
-async def test_a_step_whose_activity_was_completed_elsewhere_still_advances(api: Api) -> None:
+async def test_a_step_whose_activity_was_completed_elsewhere_has_already_advanced(api: Api) -> None:
     _, shown = await connected_lead(api)
-    await api.ok("completeActivities", {"ids": [shown["current"]["id"]]}, "results { ok }", as_="sales1")
-    done = await api.ok("completeStep", {"id": shown["current"]["id"], "note": {"title": "Done in the mail app"}},
-                        STEP, as_="sales1")
-    assert done["step"]["state"] == "COMPLETED" and done["next"]["subject"] == "Discovery call"
+    done = await api.ok("completeActivities", {"ids": [shown["current"]["id"]]}, "results { ok }", as_="sales1")
+    assert done["results"] == [{"ok": True}]
+    again = await api.mutate("completeStep", {"id": shown["current"]["id"], "note": {"title": "Done in the mail app"}},
+                             STEP, as_="sales1")
+    assert codes(again) == ["INVALID_STATE"] and "completed" in again["errors"][0]["message"]
 
 
 # --- R-WL-4: owner change --------------------------------------------------------------------
