@@ -24,6 +24,7 @@ from graph.models import Activity, ActivityParty, Principal, Record
 from graph.rules import activities as fields
 from graph.rules import activity_states as states
 from graph.rules import mail as mail_rules
+from graph.rules import tracking as tracking_rules
 from graph.rules.access import Scope
 from graph.rules.errors import DomainError, ErrorCode, Problem, not_found
 
@@ -289,8 +290,10 @@ async def _create_call_or_text(
 async def send_email(
     session: AsyncSession, scope: Scope, values: Mapping[str, Any], parties: Sequence[PartyRef],
     now: datetime, common: Common, *, send_at: datetime | None = None, queued: bool = False,
+    message_id_domain: str = mail_rules.DEFAULT_MESSAGE_ID_DOMAIN,
 ) -> Activity:
-    """R-MAIL-1: recorded as SENT; FROM defaults to you. Every recipient needs an address and
+    """R-MAIL-1: recorded as SENT, with a Message-ID (the one given, or a new one: stored
+    without angle brackets, like tracked mail); FROM defaults to you. Every recipient needs an address and
     `doNotEmail` needs `acknowledge_warnings`. R-MAIL-2: with `send_at` (or `queued`, when the
     configured sender delivers outside Relate) it waits in PENDING_SEND for the scheduler."""
     earlier = await earlier_result(session, scope, "EMAIL", common.client_mutation_id)
@@ -302,10 +305,13 @@ async def send_email(
     draft = await prepare(session, scope, "EMAIL", values, regarding_id=common.regarding_id,
                           owner_id=common.owner_id, parties=with_default(parties, "FROM", scope.user_id))
     mail_rules.check_recipients(recipients(draft), common.acknowledge_warnings)
-    message_id = draft.values.get("message_id")
-    if message_id and await session.scalar(select(Activity.id).where(Activity.message_id == message_id)):
+    given = mail_rules.stored_message_id(draft.values.get("message_id"))
+    if given and await session.scalar(select(Activity.id).where(
+            Activity.message_id.in_(tracking_rules.message_id_spellings(given)))):
         raise DomainError(ErrorCode.DUPLICATE, "an email with this message id is already recorded",
                           ("input", "messageId"))
+    draft.values["message_id"] = given or mail_rules.new_message_id(message_id_domain)
+    draft.values["in_reply_to"] = mail_rules.stored_message_id(draft.values.get("in_reply_to"))
     if send_at is None and not queued:
         return await insert_activity(session, scope, draft, now, state="SENT",
                                      client_mutation_id=common.client_mutation_id)

@@ -123,7 +123,8 @@ async def call(session: AsyncSession, scope: Scope, activity_id: uuid.UUID, now:
 async def email(session: AsyncSession, scope: Scope, activity_id: uuid.UUID, now: datetime, *,
                 to: Sequence[PartyRef] = (), cc: Sequence[PartyRef] = (), subject: str | None = None,
                 body_html: str | None = None, send_at: datetime | None = None, queued: bool = False,
-                acknowledge_warnings: bool = False) -> Reached:
+                acknowledge_warnings: bool = False,
+                message_id_domain: str = mail_rules.DEFAULT_MESSAGE_ID_DOMAIN) -> Reached:
     """R-MAIL-1 from an item: to the person (or those given); a recipient without an address
     is refused, `doNotEmail` warns. Sent now, or PENDING_SEND until `send_at` (R-MAIL-2)."""
     item = await steps.item_for(session, scope, activity_id, "read")
@@ -137,7 +138,7 @@ async def email(session: AsyncSession, scope: Scope, activity_id: uuid.UUID, now
         activity = await creates.send_email(
             session, scope, values, parties, now,
             creates.Common(regarding_id=item.record_id, acknowledge_warnings=acknowledge_warnings),
-            send_at=send_at, queued=queued)
+            send_at=send_at, queued=queued, message_id_domain=message_id_domain)
         await sequences.notify(session, [activity.owner_id], item.record_id, "EMAILED", scope.user_id, now)
         return Reached(item, activity)
     await _fillable(session, scope, item)
@@ -149,6 +150,7 @@ async def email(session: AsyncSession, scope: Scope, activity_id: uuid.UUID, now
          if (who := reachable(p, resolved)) is not None], acknowledge_warnings)
     activity = item.activity
     activity.subject, activity.body_html = cleaned["subject"], cleaned.get("body_html")
+    activity.message_id = activity.message_id or mail_rules.new_message_id(message_id_domain)
     await _replace_parties(session, activity, parties)
     if send_at is not None or queued:
         activity.send_at = mail_rules.check_send_at(send_at, now) if send_at is not None else now

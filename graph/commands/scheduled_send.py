@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.utils import make_msgid
 from typing import Any
 
 from sqlalchemy import exists, literal, or_, select, update
@@ -27,7 +26,7 @@ from graph.events import Event, record_topic
 from graph.mail.message import OutgoingEmail
 from graph.models import Activity, EmailSend, Principal, Record, RecordStep, User
 from graph.models.base import UTCDateTime
-from graph.rules.mail import retry_delay
+from graph.rules.mail import DEFAULT_MESSAGE_ID_DOMAIN, new_message_id, retry_delay, wire_message_id
 
 PENDING = "PENDING_SEND"
 activities = Activity.__table__
@@ -39,7 +38,7 @@ class MailDefaults:
     """What a message needs that the activity may not say."""
 
     from_address: str = "relate@localhost"
-    message_id_domain: str = "relate.localhost"
+    message_id_domain: str = DEFAULT_MESSAGE_ID_DOMAIN
 
 
 @dataclass(frozen=True)
@@ -218,7 +217,7 @@ async def outgoing(session: AsyncSession, ids: Sequence[uuid.UUID], defaults: Ma
     found: dict[uuid.UUID, OutgoingEmail] = {}
     for row in rows:
         if not row.message_id:
-            row.message_id = make_msgid(domain=defaults.message_id_domain)
+            row.message_id = new_message_id(defaults.message_id_domain)
         by_role: dict[str, list[str]] = {}
         for party in row.party_list or ():
             address = party.get("address") or (addresses.get(uuid.UUID(party["party_id"]))
@@ -226,10 +225,11 @@ async def outgoing(session: AsyncSession, ids: Sequence[uuid.UUID], defaults: Ma
             if address:
                 by_role.setdefault(party["role"], []).append(address)
         found[row.id] = OutgoingEmail(
-            activity_id=row.id, message_id=row.message_id,
+            activity_id=row.id, message_id=wire_message_id(row.message_id),
             from_address=(by_role.get("FROM") or [defaults.from_address])[0],
             to=tuple(by_role.get("TO", ())), cc=tuple(by_role.get("CC", ())), bcc=tuple(by_role.get("BCC", ())),
-            subject=row.subject, body_html=row.body_html, in_reply_to=row.in_reply_to,
+            subject=row.subject, body_html=row.body_html,
+            in_reply_to=wire_message_id(row.in_reply_to) if row.in_reply_to else None,
         )
     await session.flush()
     return [found[i] for i in ids if i in found]
