@@ -313,6 +313,7 @@ async def send_email(
     draft.values["message_id"] = given or mail_rules.new_message_id(message_id_domain)
     draft.values["in_reply_to"] = mail_rules.stored_message_id(draft.values.get("in_reply_to"))
     if send_at is None and not queued:
+        draft.values["sent_on"] = now
         return await insert_activity(session, scope, draft, now, state="SENT",
                                      client_mutation_id=common.client_mutation_id)
     draft.values["send_at"] = mail_rules.check_send_at(send_at, now) if send_at is not None else now

@@ -157,7 +157,7 @@ async def email(session: AsyncSession, scope: Scope, activity_id: uuid.UUID, now
         activity.state = "PENDING_SEND"
         await scheduled_send.enqueue(session, activity, now)
     else:
-        activity.state, activity.actual_end = "SENT", now
+        activity.state, activity.actual_end, activity.sent_on = "SENT", now, now
     activity.status_reason = states.status_reason(activity.type, activity.state, activity.direction)
     await _save(session, scope, activity, now)
     next_step = await _step_done(session, scope, item, now)

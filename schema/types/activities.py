@@ -161,6 +161,10 @@ class Email(Activity):
     in_reply_to: str | None
     categories: list[str]
     send_at: datetime | None
+    sent_on: datetime | None = strawberry.field(
+        description="When the message was sent — by Relate, or for tracked or imported mail its Date "
+                    "header (a received email's too: when its sender sent it). Null until sent. "
+                    "Timelines place mail by this time.")
 
 
 @strawberry.type(description="R-APPT-1.")
@@ -204,7 +208,7 @@ def activity_node(row: models.Activity) -> Activity:
         return TextMessage(**common, phone_number=row.phone_number, direction=direction)
     if row.type == "EMAIL":
         return Email(**common, body_html=row.body_html, message_id=row.message_id, in_reply_to=row.in_reply_to,
-                     categories=list(row.categories or []), send_at=row.send_at)
+                     categories=list(row.categories or []), send_at=row.send_at, sent_on=row.sent_on)
     if row.type == "APPOINTMENT":
         return Appointment(**common, location=row.location, online_meeting_url=row.online_meeting_url)
     return Task(**common)
