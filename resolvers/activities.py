@@ -139,7 +139,7 @@ async def send_text_message(info: Info, input: inputs.SendTextMessageInput) -> p
             session, scope,
             {"text": input.text, "subject": input.subject, "phone_number": input.phone_number,
              "direction": input.direction.value},
-            parties, now, common(input),
+            parties, now, common(input), from_number=input.from_number,
         )
         return {"text_message": activity_node(row)}
     return await run_mutation(info, payloads.TextMessagePayload, work)

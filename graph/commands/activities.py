@@ -254,12 +254,17 @@ async def log_phone_call(
 
 async def send_text_message(
     session: AsyncSession, scope: Scope, values: Mapping[str, Any], parties: Sequence[PartyRef],
-    now: datetime, common: Common,
+    now: datetime, common: Common, *, from_number: str | None = None,
 ) -> Activity:
-    """R-SMS-1: recorded as COMPLETED (sent, or received when INCOMING); needs a number."""
+    """R-SMS-1: recorded as COMPLETED (sent, or received when INCOMING); needs a number. An
+    outgoing text may name the number it went from (`from_number`, its FROM party)."""
     earlier = await earlier_result(session, scope, "TEXT_MESSAGE", common.client_mutation_id)
     if earlier is not None:
         return earlier
+    sender = fields.check_from_number(from_number, values.get("direction"),
+                                      any(p.role == "FROM" for p in parties))
+    if sender is not None:
+        parties = [PartyRef("FROM", address=sender, path=fields.FROM_NUMBER), *parties]
     values = dict(values)
     text = fields.check_text(values.pop("text", None))
     values["description"] = text
