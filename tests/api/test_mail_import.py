@@ -139,6 +139,17 @@ async def test_a_recurring_series_file_is_not_supported(api: Api) -> None:
     assert [e["code"] for e in payload["errors"]] == ["NOT_SUPPORTED"]
 
 
+async def test_refusals_of_what_a_file_holds_point_at_the_file(api: Api, db: Database) -> None:
+    """importMail has no `isRecurring` or `start`: a refusal of an item in the file points
+    at `file`, the input it came in."""
+    before = await table_counts(db)
+    series = await import_file(api, "meeting_recurring.ics")
+    draft = await import_file(api, "draft_unsent.eml")
+    assert [(e["code"], e["field"]) for e in series["errors"]] == [("NOT_SUPPORTED", ["input", "file"])]
+    assert [(e["code"], e["field"]) for e in draft["errors"]] == [("INVALID_STATE", ["input", "file"])]
+    assert await table_counts(db) == before
+
+
 @pytest.mark.parametrize(("name", "data"), [
     ("empty.eml", b"   \r\n"),
     ("report.eml", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"),
