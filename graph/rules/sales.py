@@ -187,6 +187,14 @@ def check_qualification(choice: Qualification, lead: Mapping[str, Any]) -> None:
         problems.append(Problem(ErrorCode.VALIDATION,
                                 "the lead has no last name to create a contact from; add one or link an existing contact",
                                 ("input", "createContact")))
+    if choice.create_opportunity and not (choice.create_account or choice.existing_account_id is not None
+                                          or choice.create_contact or choice.existing_contact_id is not None):
+        # An opportunity has a customer, an account or a contact (SPEC §2); a lead has no account or
+        # contact of its own to fall back on, so guessing one would be silent and wrong.
+        problems.append(Problem(ErrorCode.VALIDATION,
+                                "a new opportunity needs a customer: also create or link an account or a contact "
+                                "(createAccount, existingAccountId, createContact or existingContactId)",
+                                ("input", "createOpportunity")))
     if problems:
         raise DomainError(problems=problems)
 
