@@ -28,7 +28,15 @@ from graph.commands.tracking import (
     track_email,
 )
 from graph.files import FileStore
-from graph.mail_import import MailFormatError, ParsedEmail, ParsedFile, detect_kind, parse_eml, parse_ics
+from graph.mail_import import (
+    MailFormatError,
+    ParsedEmail,
+    ParsedFile,
+    detect_kind,
+    organizers,
+    parse_eml,
+    parse_ics,
+)
 from graph.models import User
 from graph.queries.principals import build_scope
 from graph.rules.access import Scope
@@ -80,7 +88,8 @@ async def _import(
                 session, scope, store, _email(parse_eml(data)), now,
                 regarding_id=regarding_id, only_replies=only_replies))]
         viewer = await session.get(User, scope.user_id)
-        meetings = parse_ics(data, default_zone=(viewer.time_zone if viewer else None) or "UTC")
+        meetings = parse_ics(data, default_zone=(viewer.time_zone if viewer else None) or "UTC",
+                             organizer_zones=await _zones_of(session, organizers(data)))
     except MailFormatError as error:
         raise DomainError(ErrorCode.VALIDATION, f"cannot read {file_name or 'the file'}: {error}", field) from None
     items = []
@@ -94,6 +103,16 @@ async def _import(
         items.append(ImportedItem("APPOINTMENT", await track_appointment(
             session, scope, store, tracked, now, regarding_id=regarding_id)))
     return items
+
+
+async def _zones_of(session: AsyncSession, addresses: list[str]) -> dict[str, str | None]:
+    """The time zones of the users with these addresses: a floating `.ics` time is wall-clock
+    time where its organiser planned it."""
+    if not addresses:
+        return {}
+    rows = await session.execute(select(User.email, User.time_zone).where(
+        func.lower(User.email).in_([a.lower() for a in addresses])))
+    return {(email or "").lower(): zone for email, zone in rows}
 
 
 def _email(parsed: ParsedEmail) -> TrackedEmail:
