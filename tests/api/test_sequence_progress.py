@@ -94,3 +94,16 @@ async def test_a_completed_activity_is_never_offered_as_up_next(api: Api) -> Non
     assert after["current"]["activity"]["state"] not in ("COMPLETED", "SENT", "CANCELED")
     assert all(c["activity"]["state"] in ("OPEN", "DRAFT", "SCHEDULED") for c in listed)
     assert shown["current"]["id"] not in {after["current"]["id"], *(c["id"] for c in listed)}
+
+
+async def test_an_items_state_and_its_activitys_state_cannot_disagree(api: Api) -> None:
+    record, shown = await call_first_lead(api)
+    call = shown["current"]
+    assert (call["state"], call["activity"]["state"]) == ("OPEN", "OPEN")
+    await api.ok("completeActivities", {"ids": [call["id"]]}, BULK, as_="sales1")
+    # Reopening the activity of an ended step would give an OPEN activity under a COMPLETED item.
+    refused = await api.mutate("reopenActivity", {"id": call["id"]}, "activity { state }", as_="sales1")
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [("INVALID_STATE", ["input", "id"])]
+    after = await up_next(api, record)
+    assert [(c["state"], c["activity"]["state"]) for c in after["completed"]] == [("COMPLETED", "COMPLETED")]
+    assert (after["current"]["state"], after["current"]["activity"]["state"]) == ("OPEN", "DRAFT")
