@@ -107,3 +107,15 @@ async def test_an_items_state_and_its_activitys_state_cannot_disagree(api: Api) 
     after = await up_next(api, record)
     assert [(c["state"], c["activity"]["state"]) for c in after["completed"]] == [("COMPLETED", "COMPLETED")]
     assert (after["current"]["state"], after["current"]["activity"]["state"]) == ("OPEN", "DRAFT")
+
+
+async def test_upcoming_and_position_agree_about_waits(api: Api) -> None:
+    record, shown = await call_first_lead(api)
+    listed = [(shown["current"]["position"], shown["current"]["kind"])]
+    listed += [(u["position"], u["kind"]) for u in shown["upcoming"]]
+    assert listed == [(1, "PHONE_CALL"), (2, "WAIT"), (3, "EMAIL"), (4, "TASK")]
+    wait = shown["upcoming"][0]
+    assert wait["subject"] is None and wait["owner"] is None
+    assert datetime.fromisoformat(wait["expectedDue"]) - datetime.fromisoformat(shown["current"]["due"]) == \
+        timedelta(days=2)
+    assert datetime.fromisoformat(shown["upcoming"][1]["expectedDue"]) == datetime.fromisoformat(wait["expectedDue"])
