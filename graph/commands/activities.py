@@ -21,6 +21,7 @@ from graph.commands import scheduled_send, timeline_index
 from graph.commands.common import any_record, owner_for, remember, replayed, secured_type
 from graph.commands.stamps import stamp_new
 from graph.models import Activity, ActivityParty, Principal, Record
+from graph.queries.metadata import type_label
 from graph.rules import activities as fields
 from graph.rules import activity_states as states
 from graph.rules import mail as mail_rules
@@ -140,8 +141,8 @@ async def regarding_type(session: AsyncSession, scope: Scope, regarding_id: uuid
     scope.require("append_to", secured_type(record.type), record, what, field_path)
     if not record.is_active:
         raise DomainError(ErrorCode.DEACTIVATED,
-                          f"{what} '{record.name}' is {record.state.lower()}: no activity can be linked to it",
-                          field_path)
+                          f"{await type_label(session, record.type)} '{record.name}' is {record.state.lower()}: "
+                          "no activity can be linked to it", field_path)
     return record.type
 
 

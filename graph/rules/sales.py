@@ -118,10 +118,11 @@ def is_open(record_type: str, state: str) -> bool:
     return state == OPEN_STATE[record_type]
 
 
-def require_writable(record: Any, field: Sequence[str] | None = None) -> None:
-    """R-REC-2: a closed lead, opportunity or case is read-only (DEACTIVATED)."""
+def require_writable(record: Any, field: Sequence[str] | None = None, *, what: str | None = None) -> None:
+    """R-REC-2: a closed lead, opportunity or case is read-only (DEACTIVATED). `what`: how
+    to name its type (default: the type's own name)."""
     if not is_open(record.type, record.state):
-        what = record.type.lower()
+        what = what or record.type.lower()
         raise DomainError(
             ErrorCode.DEACTIVATED,
             f"{what} '{record.name}' is {record.state.lower()} and therefore read-only",

@@ -33,3 +33,18 @@ async def test_a_deactivated_record_named_by_a_create_says_nothing_can_be_linked
     assert "changing" not in error["message"]
     assert error["message"] == "account 'Closed Shop' is inactive; activate it before linking anything to it"
     assert await table_counts(db) == before
+
+
+async def test_refusals_name_a_record_type_as_it_is_called_after_a_rename(api: Api) -> None:
+    await api.ok("renameRecordType", {"recordType": "ACCOUNT", "singular": "Company", "plural": "Companies"},
+                 "recordType { singular }")
+    company = await account(api, "Closed Shop")
+    await api.ok("deactivateRecord", {"id": company["id"]}, "record { id }")
+    contact = await api.mutate("createContact", {"firstName": "Chris", "lastName": "Preston",
+                                                 "accountId": company["id"]}, "contact { id }")
+    task = await api.mutate("createTask", {"subject": "Call", "regardingId": company["id"]}, "task { id }")
+    changed = await api.mutate("updateAccount", {"id": company["id"], "name": "Open Shop"}, "account { id }")
+    for payload in (contact, task, changed):
+        [error] = payload["errors"]
+        assert error["code"] == "DEACTIVATED"
+        assert error["message"].startswith("company 'Closed Shop' is inactive"), error["message"]
