@@ -16,7 +16,7 @@ from graph.rules.errors import DomainError
 from resolvers.context import Info
 from resolvers.ids import decode_id, parse_global_id
 from resolvers.inputs import decode_optional, given
-from resolvers.mail_delivery import email_delivery
+from resolvers.mail_delivery import email_delivery, message_id_domain
 from resolvers.mutation_runner import run_mutation
 from resolvers.nodes import register_node_type
 from schema.errors import UserError
@@ -110,6 +110,7 @@ async def send_email(info: Info, input: inputs.SendEmailInput) -> payloads.Email
              "in_reply_to": input.in_reply_to, "categories": input.categories or [],
              "priority": _value(input.priority)},
             parties, now, common(input), send_at=input.send_at, queued=email_delivery(info, input.send_at),
+            message_id_domain=message_id_domain(info),
         )
         return {"email": activity_node(row)}
     return await run_mutation(info, payloads.EmailPayload, work)
@@ -138,7 +139,7 @@ async def send_text_message(info: Info, input: inputs.SendTextMessageInput) -> p
             session, scope,
             {"text": input.text, "subject": input.subject, "phone_number": input.phone_number,
              "direction": input.direction.value},
-            parties, now, common(input),
+            parties, now, common(input), from_number=input.from_number,
         )
         return {"text_message": activity_node(row)}
     return await run_mutation(info, payloads.TextMessagePayload, work)

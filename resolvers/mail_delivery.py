@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from graph.rules.mail import DEFAULT_MESSAGE_ID_DOMAIN
 from resolvers.context import Info
 
 
@@ -23,3 +24,9 @@ def email_delivery(info: Info, send_at: datetime | None) -> bool:
     if scheduler is not None and (queued or send_at is not None):
         info.context.after_commit.append(scheduler.kick_after_commit)
     return queued
+
+
+def message_id_domain(info: Info) -> str:
+    """The domain of the Message-IDs this app makes (`RELATE_MAIL_MESSAGE_ID_DOMAIN`)."""
+    settings = getattr(scheduler_of(info), "settings", None)
+    return getattr(settings, "message_id_domain", None) or DEFAULT_MESSAGE_ID_DOMAIN

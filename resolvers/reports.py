@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 
@@ -15,6 +16,7 @@ from resolvers.inputs import decode_optional
 from schema.inputs.reports import ActivityReportFilter, PipelineReportFilter
 from schema.types.activities import ActivityState, ActivityType
 from schema.types.reports import ActivityReport, ActivityReportRow, PipelineReport, PipelineReportRow
+from schema.types.timeline import RollupType
 
 OWNERS = {"User", "Team"}
 RECORDS = {"Account", "Contact", "Lead", "Opportunity", "Case"}
@@ -27,7 +29,12 @@ def _aware(value: datetime | None, name: str) -> datetime | None:
     return value
 
 
-async def activity_report(info: Info, filter: ActivityReportFilter) -> ActivityReport:
+async def activity_report(
+    info: Info, filter: ActivityReportFilter,
+    rollup: Annotated[RollupType, strawberry.argument(
+        description="With filter.recordId: which of the record's timeline entries count, as timeline(rollup) "
+                    "shows them (R-TL-2).")] = RollupType.RELATED,
+) -> ActivityReport:
     scope = info.context.scope
     request = queries.ActivityReportRequest(
         record_id=decode_optional(filter.record_id, RECORDS, ("filter", "recordId")),
@@ -35,7 +42,7 @@ async def activity_report(info: Info, filter: ActivityReportFilter) -> ActivityR
         owner_ids=decode_ids(filter.owner_ids, OWNERS, ("filter", "ownerIds")) if filter.owner_ids else None,
         types=[t.value for t in filter.types] if filter.types else None,
         created_from=_aware(filter.from_, "from"), created_to=_aware(filter.to, "to"),
-        group_by=[g.value for g in filter.group_by], period=filter.period.value,
+        group_by=[g.value for g in filter.group_by], period=filter.period.value, rollup=rollup.value,
     )
     async with info.context.db.read() as session:
         found = await queries.activity_report(session, scope, request)

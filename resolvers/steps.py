@@ -18,7 +18,7 @@ from graph.rules.access import Scope
 from resolvers.activities import participants, party_ref
 from resolvers.context import Info
 from resolvers.ids import decode_id
-from resolvers.mail_delivery import email_delivery
+from resolvers.mail_delivery import email_delivery, message_id_domain
 from resolvers.mutation_runner import run_mutation
 from resolvers.work_list import up_next_in
 from schema.inputs import work_list as inputs
@@ -103,6 +103,7 @@ async def email_from_step(info: Info, input: inputs.EmailFromStepInput) -> paylo
         done = await reach.email(session, scope, item_id(input.id), now, to=to, cc=cc, subject=input.subject,
                                  body_html=input.body_html, send_at=input.send_at,
                                  queued=email_delivery(info, input.send_at),
+                                 message_id_domain=message_id_domain(info),
                                  acknowledge_warnings=input.acknowledge_warnings)
         return await _reached(session, scope, done, now)
     return await run_mutation(info, payloads.StepActivityPayload, work)

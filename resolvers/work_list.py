@@ -61,9 +61,11 @@ def up_next_node(data: queries.UpNext) -> UpNext:
         record_id=data.record_id, sequence_id=run.sequence_id if run else None,
         sequence_state=SequenceRunState(run.state) if run else None,
         current=item_of(data.current),
-        upcoming=[UpcomingStep(position=u.position, kind=StepKind(u.spec.kind), subject=u.spec.subject or "",
+        upcoming=[UpcomingStep(position=u.position, kind=StepKind(u.spec.kind), subject=u.spec.subject,
                                instructions=u.spec.instructions, priority=Priority(u.spec.priority),
-                               expected_due=u.expected_due, owner_id=u.owner_id) for u in data.upcoming],
+                               wait_minutes=int(u.spec.wait.total_seconds() // 60) if u.spec.wait else None,
+                               expected_due=u.expected_due, owner_id=None if u.spec.is_wait else u.owner_id)
+                  for u in data.upcoming],
         completed=[work_item(*row) for row in data.completed],
         manual=[work_item(*row) for row in data.manual],
     )

@@ -21,9 +21,11 @@ from graph.commands import scheduled_send, timeline_index
 from graph.commands.common import any_record, owner_for, remember, replayed, secured_type
 from graph.commands.stamps import stamp_new
 from graph.models import Activity, ActivityParty, Principal, Record
+from graph.queries.metadata import type_label
 from graph.rules import activities as fields
 from graph.rules import activity_states as states
 from graph.rules import mail as mail_rules
+from graph.rules import tracking as tracking_rules
 from graph.rules.access import Scope
 from graph.rules.errors import DomainError, ErrorCode, Problem, not_found
 
@@ -139,8 +141,8 @@ async def regarding_type(session: AsyncSession, scope: Scope, regarding_id: uuid
     scope.require("append_to", secured_type(record.type), record, what, field_path)
     if not record.is_active:
         raise DomainError(ErrorCode.DEACTIVATED,
-                          f"{what} '{record.name}' is {record.state.lower()}: no activity can be linked to it",
-                          field_path)
+                          f"{await type_label(session, record.type)} '{record.name}' is {record.state.lower()}: "
+                          "no activity can be linked to it", field_path)
     return record.type
 
 
@@ -253,12 +255,17 @@ async def log_phone_call(
 
 async def send_text_message(
     session: AsyncSession, scope: Scope, values: Mapping[str, Any], parties: Sequence[PartyRef],
-    now: datetime, common: Common,
+    now: datetime, common: Common, *, from_number: str | None = None,
 ) -> Activity:
-    """R-SMS-1: recorded as COMPLETED (sent, or received when INCOMING); needs a number."""
+    """R-SMS-1: recorded as COMPLETED (sent, or received when INCOMING); needs a number. An
+    outgoing text may name the number it went from (`from_number`, its FROM party)."""
     earlier = await earlier_result(session, scope, "TEXT_MESSAGE", common.client_mutation_id)
     if earlier is not None:
         return earlier
+    sender = fields.check_from_number(from_number, values.get("direction"),
+                                      any(p.role == "FROM" for p in parties))
+    if sender is not None:
+        parties = [PartyRef("FROM", address=sender, path=fields.FROM_NUMBER), *parties]
     values = dict(values)
     text = fields.check_text(values.pop("text", None))
     values["description"] = text
@@ -289,8 +296,10 @@ async def _create_call_or_text(
 async def send_email(
     session: AsyncSession, scope: Scope, values: Mapping[str, Any], parties: Sequence[PartyRef],
     now: datetime, common: Common, *, send_at: datetime | None = None, queued: bool = False,
+    message_id_domain: str = mail_rules.DEFAULT_MESSAGE_ID_DOMAIN,
 ) -> Activity:
-    """R-MAIL-1: recorded as SENT; FROM defaults to you. Every recipient needs an address and
+    """R-MAIL-1: recorded as SENT, with a Message-ID (the one given, or a new one: stored
+    without angle brackets, like tracked mail); FROM defaults to you. Every recipient needs an address and
     `doNotEmail` needs `acknowledge_warnings`. R-MAIL-2: with `send_at` (or `queued`, when the
     configured sender delivers outside Relate) it waits in PENDING_SEND for the scheduler."""
     earlier = await earlier_result(session, scope, "EMAIL", common.client_mutation_id)
@@ -302,11 +311,15 @@ async def send_email(
     draft = await prepare(session, scope, "EMAIL", values, regarding_id=common.regarding_id,
                           owner_id=common.owner_id, parties=with_default(parties, "FROM", scope.user_id))
     mail_rules.check_recipients(recipients(draft), common.acknowledge_warnings)
-    message_id = draft.values.get("message_id")
-    if message_id and await session.scalar(select(Activity.id).where(Activity.message_id == message_id)):
+    given = mail_rules.stored_message_id(draft.values.get("message_id"))
+    if given and await session.scalar(select(Activity.id).where(
+            Activity.message_id.in_(tracking_rules.message_id_spellings(given)))):
         raise DomainError(ErrorCode.DUPLICATE, "an email with this message id is already recorded",
                           ("input", "messageId"))
+    draft.values["message_id"] = given or mail_rules.new_message_id(message_id_domain)
+    draft.values["in_reply_to"] = mail_rules.stored_message_id(draft.values.get("in_reply_to"))
     if send_at is None and not queued:
+        draft.values["sent_on"] = now
         return await insert_activity(session, scope, draft, now, state="SENT",
                                      client_mutation_id=common.client_mutation_id)
     draft.values["send_at"] = mail_rules.check_send_at(send_at, now) if send_at is not None else now

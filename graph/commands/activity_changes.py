@@ -18,11 +18,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from graph.commands import timeline_index
+from graph.commands import step_progress, timeline_index
 from graph.commands.activities import regarding_type
 from graph.commands.common import assignee
 from graph.commands.stamps import check_version, stamp_change, stamp_new
-from graph.models import Activity, Note
+from graph.models import Activity, Note, RecordStep
 from graph.rules import activities as fields
 from graph.rules import activity_states as states
 from graph.rules.access import Scope
@@ -84,13 +84,21 @@ async def update_activity(
 
 async def reopen_activity(session: AsyncSession, scope: Scope, activity_id: uuid.UUID, now: datetime,
                           *, expected_version: int | None = None) -> Activity:
-    """Closed → the type's open state (a sent or received email stays as it is)."""
+    """Closed → the type's open state (a sent or received email stays as it is). The
+    activity of a sequence step that has ended stays closed: its sequence has moved on, and
+    an open activity under an ended step would make the item and its activity disagree."""
     row = await activity_for(session, scope, activity_id, "write")
     check_version(row, expected_version)
     try:
-        _move(row, states.reopening(row.type, row.state))
+        reopened = states.reopening(row.type, row.state)
     except DomainError as error:
         raise located(error, ID) from None
+    ended = await session.scalar(select(RecordStep.state).where(RecordStep.activity_id == row.id))
+    if ended is not None:
+        raise DomainError(ErrorCode.INVALID_STATE,
+                          f"this activity was a sequence step, now {ended.lower()}, and the sequence has moved on; "
+                          "create a new activity instead", ID)
+    _move(row, reopened)
     row.actual_end = None
     stamp_change(row, scope.user_id, now, expected_version)
     await session.flush()
@@ -158,7 +166,9 @@ async def _bulk(session: AsyncSession, scope: Scope, ids: Sequence[uuid.UUID], a
 
 async def complete_activities(session: AsyncSession, scope: Scope, ids: Sequence[uuid.UUID], now: datetime,
                               *, note: NoteText | None = None) -> list[Outcome]:
-    """R-ACT-6: mark each allowed one complete, with an optional note on each."""
+    """R-ACT-6: mark each allowed one complete, with an optional note on each. A sequence
+    step's activity moves its sequence on, as completing or canceling it anywhere does
+    (`step_progress`)."""
     return await _close(session, scope, ids, now, states.completion, note)
 
 
@@ -185,6 +195,7 @@ async def _close(session: AsyncSession, scope: Scope, ids: Sequence[uuid.UUID], 
     outcomes, changed = await _bulk(session, scope, ids, "write", close, now)
     note_ids = [_add_note(session, scope, row, note, now) for row in changed] if note is not None else []
     await _sync(session, [*(r.id for r in changed), *note_ids], now, scope.user_id)
+    await step_progress.follow_closed(session, scope, [r.id for r in changed], now)
     return outcomes
 
 

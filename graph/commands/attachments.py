@@ -20,6 +20,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.commands import timeline_index
+from graph.commands.common import require_active
 from graph.commands.notes import note_for
 from graph.files import FileStore, SizeCapExceeded
 from graph.models import Activity, Attachment, Note, OrgSettings, Record
@@ -28,7 +29,6 @@ from graph.rules import attachments as policy_rules
 from graph.rules.access import Scope
 from graph.rules.attachments import AttachmentPolicy
 from graph.rules.errors import DomainError, ErrorCode, not_found
-from graph.rules.records import require_active
 
 
 @dataclass
@@ -139,7 +139,7 @@ async def remove_attachment(
         if note.record_id is not None:
             record = await session.get(Record, note.record_id)
             if record is not None:
-                require_active(record, record.type.lower())
+                await require_active(session, record)
         owner = note
     else:
         activity = await session.get(Activity, attachment.activity_id, with_for_update=True)

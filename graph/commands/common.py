@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TypeVar
 
@@ -10,8 +11,11 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.models import IdempotencyKey, Principal, Record
+from graph.queries.metadata import type_label
 from graph.rules.access import Scope
 from graph.rules.errors import DomainError, ErrorCode, not_found
+from graph.rules import records as record_rules
+from graph.rules import sales as sales_rules
 from graph.rules.records import check_client_mutation_id
 
 R = TypeVar("R", bound=Record)
@@ -19,6 +23,19 @@ R = TypeVar("R", bound=Record)
 
 def secured_type(record_type: str) -> str:
     return record_type.lower()
+
+
+async def require_active(session: AsyncSession, record: Record, field: Sequence[str] | None = None) -> None:
+    """R-REC-2 (`records.require_active`), the record's type named as the organisation
+    calls it now (R-REC-3); the display names are read only when refusing."""
+    if not record.is_active:
+        record_rules.require_active(record, await type_label(session, record.type), field)
+
+
+async def require_writable(session: AsyncSession, record: Record, field: Sequence[str] | None = None) -> None:
+    """R-REC-2 for leads, opportunities and cases (`sales.require_writable`), named as `require_active` does."""
+    if not sales_rules.is_open(record.type, record.state):
+        sales_rules.require_writable(record, field, what=await type_label(session, record.type))
 
 
 async def record_for(

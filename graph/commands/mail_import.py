@@ -2,7 +2,10 @@
 of an `.ics` as an appointment, exactly as if a mail-client add-in had sent them.
 
 One file, one unit of work: if any item in it is refused (a meeting outside working
-hours, a recurring series), nothing from the file is saved and the errors say why.
+hours, a recurring series), nothing from the file is saved and the errors say why. A
+refusal of what the file holds points at `file`, the input it came in: the tracking
+commands name their own inputs' fields (`start`, `isRecurring`, `messageId`), which this
+mutation does not have.
 """
 
 from __future__ import annotations
@@ -25,14 +28,25 @@ from graph.commands.tracking import (
     track_email,
 )
 from graph.files import FileStore
-from graph.mail_import import MailFormatError, ParsedEmail, ParsedFile, detect_kind, parse_eml, parse_ics
+from graph.mail_import import (
+    MailFormatError,
+    ParsedEmail,
+    ParsedFile,
+    detect_kind,
+    organizers,
+    parse_eml,
+    parse_ics,
+)
 from graph.models import User
 from graph.queries.principals import build_scope
 from graph.rules.access import Scope
 from graph.rules.activities import MAX_CATEGORIES, MAX_CATEGORY_LENGTH
-from graph.rules.errors import DomainError, ErrorCode
+from graph.rules.errors import DomainError, ErrorCode, Problem
 
 MAX_MESSAGE_BYTES = 50 * 1024 * 1024
+FILE = ("input", "file")
+# importMail's own inputs besides the file: a refusal naming one of them keeps its path.
+OWN_FIELDS = frozenset({("input", "regardingId"), ("input", "onlyReplies")})
 
 
 @dataclass
@@ -45,7 +59,24 @@ async def import_mail(
     session: AsyncSession, scope: Scope, store: FileStore, file_name: str | None, data: bytes, now: datetime, *,
     regarding_id: uuid.UUID | None = None, only_replies: bool = False,
 ) -> list[ImportedItem]:
-    field = ("input", "file")
+    try:
+        return await _import(session, scope, store, file_name, data, now, regarding_id=regarding_id,
+                             only_replies=only_replies)
+    except DomainError as error:
+        raise about_the_file(error) from None
+
+
+def about_the_file(error: DomainError) -> DomainError:
+    """The same problems, each pointing at `file` unless it names one of importMail's own inputs."""
+    return DomainError(problems=[p if p.field is not None and tuple(p.field[:2]) in OWN_FIELDS
+                                 else Problem(p.code, p.message, FILE) for p in error.problems])
+
+
+async def _import(
+    session: AsyncSession, scope: Scope, store: FileStore, file_name: str | None, data: bytes, now: datetime, *,
+    regarding_id: uuid.UUID | None, only_replies: bool,
+) -> list[ImportedItem]:
+    field = FILE
     if not data.strip():
         raise DomainError(ErrorCode.VALIDATION, "the file is empty", field)
     if len(data) > MAX_MESSAGE_BYTES:
@@ -57,7 +88,8 @@ async def import_mail(
                 session, scope, store, _email(parse_eml(data)), now,
                 regarding_id=regarding_id, only_replies=only_replies))]
         viewer = await session.get(User, scope.user_id)
-        meetings = parse_ics(data, default_zone=(viewer.time_zone if viewer else None) or "UTC")
+        meetings = parse_ics(data, default_zone=(viewer.time_zone if viewer else None) or "UTC",
+                             organizer_zones=await _zones_of(session, organizers(data)))
     except MailFormatError as error:
         raise DomainError(ErrorCode.VALIDATION, f"cannot read {file_name or 'the file'}: {error}", field) from None
     items = []
@@ -71,6 +103,16 @@ async def import_mail(
         items.append(ImportedItem("APPOINTMENT", await track_appointment(
             session, scope, store, tracked, now, regarding_id=regarding_id)))
     return items
+
+
+async def _zones_of(session: AsyncSession, addresses: list[str]) -> dict[str, str | None]:
+    """The time zones of the users with these addresses: a floating `.ics` time is wall-clock
+    time where its organiser planned it."""
+    if not addresses:
+        return {}
+    rows = await session.execute(select(User.email, User.time_zone).where(
+        func.lower(User.email).in_([a.lower() for a in addresses])))
+    return {(email or "").lower(): zone for email, zone in rows}
 
 
 def _email(parsed: ParsedEmail) -> TrackedEmail:

@@ -17,13 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.commands import timeline_index
-from graph.commands.common import any_record, owner_for, remember, replayed, secured_type
+from graph.commands.common import any_record, owner_for, remember, replayed, require_active, secured_type
 from graph.commands.stamps import check_version, stamp_change, stamp_new
 from graph.files import FileStore
 from graph.models import Activity, Attachment, Note, Record
 from graph.rules.access import Scope
 from graph.rules.errors import DomainError, ErrorCode, Problem, not_found
-from graph.rules.records import require_active
 from graph.rules.text_limits import TEXT_LIMITS
 
 MAX_TITLE = TEXT_LIMITS["note_title"]
@@ -53,7 +52,7 @@ async def note_target(session: AsyncSession, scope: Scope, *, record_id: uuid.UU
     if record_id is not None:
         record = await any_record(session, scope, record_id, ("input", "recordId"))
         scope.require("append_to", secured_type(record.type), record, record.type.lower())
-        require_active(record, record.type.lower())
+        await require_active(session, record)
         return record
     assert activity_id is not None
     activity = await session.get(Activity, activity_id, with_for_update=True)
@@ -107,7 +106,7 @@ async def note_for(session: AsyncSession, scope: Scope, note_id: uuid.UUID, acti
     if note.record_id is not None:
         record = await session.get(Record, note.record_id)
         if record is not None:
-            require_active(record, record.type.lower())
+            await require_active(session, record)
     return note
 
 

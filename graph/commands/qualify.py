@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from graph.commands import records as record_commands
 from graph.commands import sales
 from graph.commands import timeline_index
-from graph.commands.common import any_record, secured_type
+from graph.commands.common import any_record, require_active, require_writable, secured_type
 from graph.commands.outbox import publish
 from graph.commands.stamps import check_version, stamp_change
 from graph.events import RecordChanged
@@ -26,7 +26,6 @@ from graph.models import Lead, Opportunity, Record
 from graph.rules import sales as rules
 from graph.rules.access import Scope
 from graph.rules.errors import DomainError, ErrorCode, Problem
-from graph.rules.records import require_active
 
 LEAD_COLUMNS = ("name", "topic", "first_name", "last_name", "company_name", "email", "phone",
                 "mobile_phone", "job_title", "address_line", "city", "postal_code", "country")
@@ -103,7 +102,7 @@ async def _existing(session: AsyncSession, scope: Scope, record_id: uuid.UUID, r
         raise DomainError(ErrorCode.VALIDATION, f"{name} must name a {record_type.lower()}", field)
     if not scope.can("append_to", secured_type(row.type), row):
         raise DomainError(ErrorCode.FORBIDDEN, f"you may not link records to '{row.name}'", field)
-    require_active(row, record_type.lower(), field)
+    await require_active(session, row, field)
     return row
 
 
@@ -113,7 +112,7 @@ async def _link_opportunity(session: AsyncSession, scope: Scope, opportunity_id:
     field = ("input", "existingOpportunityId")
     row = await sales.writable(session, scope, "OPPORTUNITY", opportunity_id, field=field)
     assert isinstance(row, Opportunity)
-    rules.require_writable(row, field)
+    await require_writable(session, row, field)
     if row.originating_lead_id is None:
         row.originating_lead_id = lead.id
         stamp_change(row, scope.user_id, now, None)

@@ -24,7 +24,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.commands import activities as creates
-from graph.commands import scheduled_send, sequences, steps, timeline_index
+from graph.commands import scheduled_send, sequences, step_progress, steps, timeline_index
 from graph.commands.activities import PartyRef, check_parties, reachable, with_default, write_parties
 from graph.commands.stamps import stamp_change
 from graph.models import Activity, ActivityParty, Record, RecordStep
@@ -123,7 +123,8 @@ async def call(session: AsyncSession, scope: Scope, activity_id: uuid.UUID, now:
 async def email(session: AsyncSession, scope: Scope, activity_id: uuid.UUID, now: datetime, *,
                 to: Sequence[PartyRef] = (), cc: Sequence[PartyRef] = (), subject: str | None = None,
                 body_html: str | None = None, send_at: datetime | None = None, queued: bool = False,
-                acknowledge_warnings: bool = False) -> Reached:
+                acknowledge_warnings: bool = False,
+                message_id_domain: str = mail_rules.DEFAULT_MESSAGE_ID_DOMAIN) -> Reached:
     """R-MAIL-1 from an item: to the person (or those given); a recipient without an address
     is refused, `doNotEmail` warns. Sent now, or PENDING_SEND until `send_at` (R-MAIL-2)."""
     item = await steps.item_for(session, scope, activity_id, "read")
@@ -137,7 +138,7 @@ async def email(session: AsyncSession, scope: Scope, activity_id: uuid.UUID, now
         activity = await creates.send_email(
             session, scope, values, parties, now,
             creates.Common(regarding_id=item.record_id, acknowledge_warnings=acknowledge_warnings),
-            send_at=send_at, queued=queued)
+            send_at=send_at, queued=queued, message_id_domain=message_id_domain)
         await sequences.notify(session, [activity.owner_id], item.record_id, "EMAILED", scope.user_id, now)
         return Reached(item, activity)
     await _fillable(session, scope, item)
@@ -149,16 +150,17 @@ async def email(session: AsyncSession, scope: Scope, activity_id: uuid.UUID, now
          if (who := reachable(p, resolved)) is not None], acknowledge_warnings)
     activity = item.activity
     activity.subject, activity.body_html = cleaned["subject"], cleaned.get("body_html")
+    activity.message_id = activity.message_id or mail_rules.new_message_id(message_id_domain)
     await _replace_parties(session, activity, parties)
     if send_at is not None or queued:
         activity.send_at = mail_rules.check_send_at(send_at, now) if send_at is not None else now
         activity.state = "PENDING_SEND"
         await scheduled_send.enqueue(session, activity, now)
     else:
-        activity.state, activity.actual_end = "SENT", now
+        activity.state, activity.actual_end, activity.sent_on = "SENT", now, now
     activity.status_reason = states.status_reason(activity.type, activity.state, activity.direction)
     await _save(session, scope, activity, now)
-    next_step = await steps.finish(session, scope, item, rules.DONE, now) if not item.manual else None
+    next_step = await _step_done(session, scope, item, now)
     return Reached(item, activity, next_step)
 
 
@@ -191,8 +193,18 @@ async def text(session: AsyncSession, scope: Scope, activity_id: uuid.UUID, now:
     activity.status_reason = states.status_reason(activity.type, activity.state, activity.direction)
     await _replace_parties(session, activity, parties)
     await _save(session, scope, activity, now)
-    next_step = await steps.finish(session, scope, item, rules.DONE, now) if not item.manual else None
+    next_step = await _step_done(session, scope, item, now)
     return Reached(item, activity, next_step)
+
+
+async def _step_done(session: AsyncSession, scope: Scope, item: steps.Item, now: datetime) -> RecordStep | None:
+    """The item's own activity went out: a sent one moves its sequence by the one rule in
+    `step_progress`; a scheduled email ends the step too, as the seller's part is done."""
+    if item.step is None:
+        return None
+    if states.is_closed(item.activity.state):
+        return (await step_progress.follow_closed(session, scope, [item.activity.id], now)).get(item.activity.id)
+    return await step_progress.end_step(session, scope, item.step, rules.DONE, now)
 
 
 async def join_meeting(session: AsyncSession, scope: Scope, activity_id: uuid.UUID) -> Reached:

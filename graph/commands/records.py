@@ -11,7 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.commands import sequences, timeline_index
-from graph.commands.common import any_record, assignee, owner_for, record_for, remember, replayed, secured_type
+from graph.commands.common import (
+    any_record,
+    assignee,
+    owner_for,
+    record_for,
+    remember,
+    replayed,
+    require_active,
+    secured_type,
+)
 from graph.commands.outbox import publish
 from graph.commands.stamps import check_version, stamp_change, stamp_new
 from graph.events import RecordChanged
@@ -62,7 +71,7 @@ async def update_record(
     if row.type != record_type:
         raise DomainError(ErrorCode.NOT_FOUND, f"{record_type.lower()} not found", ["input", "id"])
     check_version(row, expected_version)
-    rules.require_active(row, record_type.lower())
+    await require_active(session, row)
     cleaned = rules.check_fields(record_type, values, creating=False)
     await _check_links(session, scope, record_type, cleaned, row)
     moved_from = row.account_id
@@ -90,7 +99,7 @@ async def _check_links(session: AsyncSession, scope: Scope, record_type: str, va
         target = await any_record(session, scope, target_id, path)
         if target.type != wanted:
             raise DomainError(ErrorCode.VALIDATION, f"{input_name} must name a {wanted.lower()}", path)
-        rules.require_active(target, wanted.lower(), path)
+        await require_active(session, target, path)
         if row is not None and target.id == row.id:
             raise DomainError(ErrorCode.VALIDATION, "a record cannot be linked to itself", path)
         if key == "parent_account_id" and row is not None:
@@ -112,7 +121,7 @@ async def add_contacts_to_account(
 ) -> tuple[Account, list[Contact]]:
     """R-CON-2: all or nothing; a contact of another account is refused, naming that account."""
     account = await record_for(session, scope, Account, account_id, "append_to", ("input", "accountId"))
-    rules.require_active(account, "account", ("input", "accountId"))
+    await require_active(session, account, ("input", "accountId"))
     problems: list[Problem] = []
     contacts: list[Contact] = []
     for index, contact_id in enumerate(dict.fromkeys(contact_ids)):
@@ -155,7 +164,7 @@ async def change_owner(
 ) -> Record:
     row = await record_for(session, scope, Record, record_id, "assign")
     check_version(row, expected_version)
-    rules.require_active(row, row.type.lower())
+    await require_active(session, row)
     owner = await assignee(session, owner_id)
     previous_owner_id = row.owner_id
     row.owner_id = owner.id

@@ -15,7 +15,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.commands import timeline_index
-from graph.commands.common import any_record, owner_for, record_for, remember, replayed, secured_type
+from graph.commands.common import (
+    any_record,
+    owner_for,
+    record_for,
+    remember,
+    replayed,
+    require_active,
+    require_writable,
+    secured_type,
+)
 from graph.commands.outbox import publish
 from graph.commands.stamps import check_version, stamp_change, stamp_new
 from graph.events import RecordChanged
@@ -23,7 +32,7 @@ from graph.models import Case, Lead, Opportunity, Record
 from graph.rules import sales as rules
 from graph.rules.access import Scope
 from graph.rules.errors import DomainError, ErrorCode, not_found
-from graph.rules.records import display_name, require_active
+from graph.rules.records import display_name
 
 CLASSES: dict[str, type[Record]] = {"LEAD": Lead, "OPPORTUNITY": Opportunity, "CASE": Case}
 FIELDS = {
@@ -50,7 +59,7 @@ async def customer_for(session: AsyncSession, scope: Scope, customer_id: uuid.UU
         raise DomainError(ErrorCode.VALIDATION, "the customer is an account or a contact", field)
     if not scope.can("append_to", secured_type(customer.type), customer):
         raise DomainError(ErrorCode.FORBIDDEN, f"you may not add records to '{customer.name}'", field)
-    require_active(customer, customer.type.lower(), field)
+    await require_active(session, customer, field)
     return customer
 
 
@@ -106,7 +115,7 @@ async def update(
     """Change the given fields of an open record; a closed one is read-only (R-REC-2)."""
     row = await writable(session, scope, record_type, record_id)
     check_version(row, expected_version)
-    rules.require_writable(row)
+    await require_writable(session, row)
     cleaned = CHECKS[record_type](values, creating=False)
     customer_before = row.customer_id
     if cleaned.get("customer_id") is not None and cleaned["customer_id"] != customer_before:

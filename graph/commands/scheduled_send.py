@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.utils import make_msgid
 from typing import Any
 
 from sqlalchemy import exists, literal, or_, select, update
@@ -25,9 +24,9 @@ from graph.commands import timeline_index
 from graph.commands.outbox import publish
 from graph.events import Event, record_topic
 from graph.mail.message import OutgoingEmail
-from graph.models import Activity, EmailSend, Principal, Record
+from graph.models import Activity, EmailSend, Principal, Record, RecordStep, User
 from graph.models.base import UTCDateTime
-from graph.rules.mail import retry_delay
+from graph.rules.mail import DEFAULT_MESSAGE_ID_DOMAIN, new_message_id, retry_delay, wire_message_id
 
 PENDING = "PENDING_SEND"
 activities = Activity.__table__
@@ -39,7 +38,7 @@ class MailDefaults:
     """What a message needs that the activity may not say."""
 
     from_address: str = "relate@localhost"
-    message_id_domain: str = "relate.localhost"
+    message_id_domain: str = DEFAULT_MESSAGE_ID_DOMAIN
 
 
 @dataclass(frozen=True)
@@ -160,6 +159,7 @@ async def mark_sent(session: AsyncSession, activity_id: uuid.UUID, now: datetime
     await timeline_index.sync(session, [activity_id], now, None)
     tries = await session.scalar(select(sends.c.attempts).where(sends.c.activity_id == activity_id))
     await publish(session, [EmailSent(activity_id, int(tries or 1))], None, now)
+    await _move_sequence(session, activity_id, now)
     return True
 
 
@@ -181,9 +181,26 @@ async def mark_failed(session: AsyncSession, activity_id: uuid.UUID, error: str,
         if result.rowcount:  # type: ignore[attr-defined]
             await session.get(Activity, activity_id, populate_existing=True)
             await timeline_index.sync(session, [activity_id], now, None)
+            await _move_sequence(session, activity_id, now)
     await session.flush()
     await publish(session, [EmailSendFailed(activity_id, row.attempts, row.last_error, final)], None, now)
     return final
+
+
+async def _move_sequence(session: AsyncSession, activity_id: uuid.UUID, now: datetime) -> None:
+    """A step's email that went out (or was given up on) moves its sequence by the one rule
+    in `step_progress`, on behalf of whoever last changed the email (who scheduled it)."""
+    from graph.commands import step_progress
+    from graph.queries.principals import build_scope
+
+    if await session.scalar(select(RecordStep.id).where(
+            RecordStep.activity_id == activity_id, RecordStep.state == "OPEN")) is None:
+        return  # the usual case: not a step's email, or its step ended when it was scheduled
+    activity = await session.get(Activity, activity_id)
+    user = await session.get(User, activity.modified_by_id) if activity is not None else None
+    if user is None:
+        return
+    await step_progress.follow_closed(session, await build_scope(session, user), [activity_id], now)
 
 
 async def outgoing(session: AsyncSession, ids: Sequence[uuid.UUID], defaults: MailDefaults) -> list[OutgoingEmail]:
@@ -200,7 +217,7 @@ async def outgoing(session: AsyncSession, ids: Sequence[uuid.UUID], defaults: Ma
     found: dict[uuid.UUID, OutgoingEmail] = {}
     for row in rows:
         if not row.message_id:
-            row.message_id = make_msgid(domain=defaults.message_id_domain)
+            row.message_id = new_message_id(defaults.message_id_domain)
         by_role: dict[str, list[str]] = {}
         for party in row.party_list or ():
             address = party.get("address") or (addresses.get(uuid.UUID(party["party_id"]))
@@ -208,10 +225,11 @@ async def outgoing(session: AsyncSession, ids: Sequence[uuid.UUID], defaults: Ma
             if address:
                 by_role.setdefault(party["role"], []).append(address)
         found[row.id] = OutgoingEmail(
-            activity_id=row.id, message_id=row.message_id,
+            activity_id=row.id, message_id=wire_message_id(row.message_id),
             from_address=(by_role.get("FROM") or [defaults.from_address])[0],
             to=tuple(by_role.get("TO", ())), cc=tuple(by_role.get("CC", ())), bcc=tuple(by_role.get("BCC", ())),
-            subject=row.subject, body_html=row.body_html, in_reply_to=row.in_reply_to,
+            subject=row.subject, body_html=row.body_html,
+            in_reply_to=wire_message_id(row.in_reply_to) if row.in_reply_to else None,
         )
     await session.flush()
     return [found[i] for i in ids if i in found]

@@ -19,16 +19,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.commands.activities import Draft, insert_activity
-from graph.commands.common import record_for
+from graph.commands.common import record_for, require_active
 from graph.commands.outbox import publish
 from graph.events import WorkListChanged
 from graph.models import Activity, Principal, Record, RecordSequence, RecordStep, SequenceStep, TeamMember
 from graph.models import Sequence as SequenceRow
+from graph.queries.metadata import type_label
 from graph.rules import activities as fields
 from graph.rules import sequences as rules
 from graph.rules.access import Scope
 from graph.rules.errors import DomainError, ErrorCode, not_found
-from graph.rules.records import require_active
 
 RECORD_ID = ("input", "recordId")
 
@@ -91,7 +91,7 @@ async def connect_sequence(session: AsyncSession, scope: Scope, sequence_id: uui
     """R-SEQ-1: one connected sequence per record; the first step's activity is made now."""
     record = await record_for(session, scope, Record, record_id, "write", RECORD_ID)
     rules.require_connectable(record.type)
-    require_active(record, record.type.lower(), RECORD_ID)
+    await require_active(session, record, RECORD_ID)
     sequence = await session.get(SequenceRow, sequence_id)
     if sequence is None:
         raise not_found("sequence", ("input", "sequenceId"))
@@ -101,7 +101,7 @@ async def connect_sequence(session: AsyncSession, scope: Scope, sequence_id: uui
     if existing is not None:
         other = await session.get(SequenceRow, existing.sequence_id)
         raise DomainError(ErrorCode.CONFLICT,
-                          f"{record.type.lower()} '{record.name}' already has sequence "
+                          f"{await type_label(session, record.type)} '{record.name}' already has sequence "
                           f"'{other.name if other else '?'}' connected; disconnect it first", RECORD_ID)
     run = RecordSequence(record_id=record.id, sequence_id=sequence.id, state=rules.ACTIVE, connected=1,
                          current_position=0, connected_on=now, connected_by_id=scope.user_id, version=1)

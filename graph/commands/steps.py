@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.commands import activity_changes as changes
 from graph.commands import notes as note_commands
-from graph.commands import sequences, timeline_index
+from graph.commands import sequences, step_progress, timeline_index
 from graph.commands.stamps import stamp_change
 from graph.models import Activity, Record, RecordSequence, RecordStep
 from graph.rules import activity_states as states
@@ -86,32 +86,31 @@ async def _one(session: AsyncSession, scope: Scope, command: Bulk, activity_id: 
         raise DomainError(outcome.problem.code, outcome.problem.message, ID)
 
 
-async def finish(session: AsyncSession, scope: Scope, item: Item, state: str, now: datetime) -> RecordStep | None:
-    """The step leaves the current slot (COMPLETED or SKIPPED) and the next one starts, due
-    after its wait counted from now."""
-    assert item.step is not None and item.run is not None
-    item.step.state, item.step.ended_on, item.step.ended_by_id = state, now, scope.user_id
-    await session.flush()
-    await sequences.notify(session, [item.activity.owner_id], item.record_id, state, scope.user_id, now)
-    record = item.record or await session.get(Record, item.step.record_id)
-    assert record is not None
-    return await sequences.advance(session, scope, item.run, record, item.step.position, now, now)
+async def _next_of(session: AsyncSession, item: Item) -> RecordStep | None:
+    """The step that is current now that the item's step has ended (None: the sequence ended)."""
+    if item.run is None or item.run.connected is None:
+        return None
+    return await sequences.current_step(session, item.run)
 
 
 async def complete_step(session: AsyncSession, scope: Scope, activity_id: uuid.UUID, now: datetime,
                         note: changes.NoteText | None = None) -> StepOutcome:
-    """R-WL-3: complete (with an optional note); the next step becomes current."""
+    """R-WL-3: complete (with an optional note); the next step becomes current (the rule in
+    `step_progress`, which completing the activity anywhere else follows too)."""
     item = await item_for(session, scope, activity_id, "write")
     require_current(item)
     if item.manual or states.is_open(item.activity.state):
         await _one(session, scope, changes.complete_activities, item.activity.id, now, note=note)
-    elif note is not None:  # the step's activity was closed elsewhere: the note still goes on it
-        await note_commands.add_note(session, scope, {"title": note.title, "text": note.text}, now,
-                                     activity_id=item.activity.id)
+    else:  # closed before the rule existed: the note still goes on it and the step ends now
+        if note is not None:
+            await note_commands.add_note(session, scope, {"title": note.title, "text": note.text}, now,
+                                         activity_id=item.activity.id)
+        assert item.step is not None
+        await step_progress.end_step(session, scope, item.step, rules.DONE, now)
     if item.manual:
         await sequences.notify(session, [item.activity.owner_id], item.record_id, "COMPLETED", scope.user_id, now)
         return StepOutcome(item)
-    return StepOutcome(item, await finish(session, scope, item, rules.DONE, now))
+    return StepOutcome(item, await _next_of(session, item))
 
 
 async def skip_step(session: AsyncSession, scope: Scope, activity_id: uuid.UUID, now: datetime) -> StepOutcome:
@@ -121,11 +120,14 @@ async def skip_step(session: AsyncSession, scope: Scope, activity_id: uuid.UUID,
     require_current(item)
     if item.manual or states.is_open(item.activity.state):
         await _one(session, scope, changes.cancel_activities, item.activity.id, now)
+    else:
+        assert item.step is not None
+        await step_progress.end_step(session, scope, item.step, rules.skipped_state(True), now)
     if item.manual:
         await sequences.notify(session, [item.activity.owner_id], item.record_id, rules.skipped_state(False),
                                scope.user_id, now)
         return StepOutcome(item)
-    return StepOutcome(item, await finish(session, scope, item, rules.skipped_state(True), now))
+    return StepOutcome(item, await _next_of(session, item))
 
 
 async def snooze_step(session: AsyncSession, scope: Scope, activity_id: uuid.UUID, until: datetime | None,

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from graph.commands.outbox import publish
 from graph.events import Event, PersonalEntryChanged, TimelineChanged
 from graph.models import Activity, ActivityParty, Note, Record, TimelineCount, TimelineEntry
-from graph.rules.rollup import MAX_CHAIN, PARTY_TIMELINE_TYPES, rollup_parent, timeline_targets
+from graph.rules.rollup import MAX_CHAIN, PARTY_TIMELINE_TYPES, rollup_parent, timeline_date, timeline_targets
 
 BATCH = 500
 # The table, not the polymorphic class: no discriminator criteria, and columns of every type.
@@ -193,7 +193,8 @@ async def _facts(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.U
     for a in activities.values():
         if a.id in wanted:
             facts[a.id] = EntryFacts(a.id, a.id, None, a.type, a.state, a.owner_id,
-                                     a.owning_business_unit_id, a.created_on, a.regarding_id,
+                                     a.owning_business_unit_id, timeline_date(a.created_on, a.sent_on),
+                                     a.regarding_id,
                                      tuple(parties.get(a.id, ())))
     for n in notes:
         host = activities.get(n.activity_id) if n.activity_id else None

@@ -6,7 +6,8 @@ the database; `graph/commands/mail_import.py` turns the results into tracked ite
 """
 
 from graph.mail_import.eml import parse_eml
-from graph.mail_import.ics import parse_ics
+from graph.mail_import.ics import organizers, parse_ics
 from graph.mail_import.parsed import MailFormatError, ParsedEmail, ParsedFile, ParsedMeeting, detect_kind
 
-__all__ = ["MailFormatError", "ParsedEmail", "ParsedFile", "ParsedMeeting", "detect_kind", "parse_eml", "parse_ics"]
+__all__ = ["MailFormatError", "ParsedEmail", "ParsedFile", "ParsedMeeting", "detect_kind", "organizers", "parse_eml",
+           "parse_ics"]

@@ -2,8 +2,10 @@
 
 Content lines are unfolded on bytes (a fold may split a UTF-8 character), split into
 name, parameters and value with quoting respected, and nested into components. Times are
-read in UTC, in the time zone the file defines (VTIMEZONE), or in an IANA zone; floating
-times in the importing user's zone.
+read in UTC, in the time zone the file defines (VTIMEZONE), or in an IANA zone. A
+floating time (no zone) means wall-clock time where the meeting was planned, so it is
+read in the calendar's X-WR-TIMEZONE, else the organiser's zone (when the organiser is a
+user: `organizer_zones`), else the importing user's zone (`default_zone`), else UTC.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from urllib.parse import urlparse
@@ -55,14 +58,22 @@ class Component:
         return unescape(prop.value) if prop is not None and prop.value.strip() else None
 
 
-def parse_ics(data: bytes, default_zone: str = "UTC") -> list[ParsedMeeting]:
+def organizers(data: bytes) -> list[str]:
+    """The organisers' addresses of a calendar file's meetings (to look up their zones)."""
+    calendar = _calendar(data)
+    found = [_mailto(o.value) for c in calendar.children if c.name == "VEVENT" for o in c.all("ORGANIZER")]
+    return list(dict.fromkeys(a for a in found if a))
+
+
+def parse_ics(data: bytes, default_zone: str = "UTC",
+              organizer_zones: Mapping[str, str | None] | None = None) -> list[ParsedMeeting]:
     """The meetings (VEVENTs) of a calendar file; several with one UID are one recurring series."""
     calendar = _calendar(data)
     zones = {z.text("TZID") or "": VTimezone.from_component(z) for z in calendar.children if z.name == "VTIMEZONE"}
     events = [c for c in calendar.children if c.name == "VEVENT"]
     if not events:
         raise MailFormatError("the calendar holds no meeting (VEVENT)")
-    floating = _zone(default_zone) or UTC
+    calendar_zone = _zone(calendar.text("X-WR-TIMEZONE"))
     uids = [e.text("UID") for e in events]
     meetings: list[ParsedMeeting] = []
     for event, uid in zip(events, uids, strict=True):
@@ -70,6 +81,11 @@ def parse_ics(data: bytes, default_zone: str = "UTC") -> list[ParsedMeeting]:
             raise MailFormatError("a meeting in the calendar has no UID")
         if any(m.uid == uid for m in meetings):
             continue
+        organizer = event.first("ORGANIZER")
+        address = _mailto(organizer.value) if organizer else None
+        floating = (calendar_zone or _zone((organizer_zones or {}).get((address or "").lower()))
+                    or _zone(default_zone)
+                    or UTC)
         meeting = _meeting(event, uid, zones, floating)
         meeting.is_recurring = meeting.is_recurring or uids.count(uid) > 1
         meetings.append(meeting)

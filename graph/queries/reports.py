@@ -20,8 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.models import Activity, Principal, Record, TeamMember, TimelineEntry
 from graph.queries.records import readable, records_by_id
+from graph.queries.timeline import record_tree
 from graph.rules.access import Scope
 from graph.rules.errors import DomainError, ErrorCode, not_found
+from graph.rules.rollup import DIRECT
 
 GROUPS = ("TYPE", "STATE", "OWNER", "PERIOD")
 PERIODS = ("DAY", "WEEK", "MONTH")
@@ -79,6 +81,8 @@ class ActivityReportRequest:
     created_to: datetime | None = None
     group_by: Sequence[str] = ("TYPE",)
     period: str = "MONTH"
+    # With `record_id`: which of the record's timeline entries count, as `timeline(rollup)`.
+    rollup: str = "RELATED"
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,17 @@ async def _team_owner_ids(session: AsyncSession, team_id: uuid.UUID) -> list[uui
         raise not_found("team", ("filter", "teamId"))
     members = (await session.scalars(select(TeamMember.user_id).where(TeamMember.team_id == team_id))).all()
     return [team_id, *members]
+
+
+def _on_timeline(record_id: uuid.UUID, rollup: str) -> Any:
+    """The activities the record's timeline shows with this roll-up (R-TL-2), each once:
+    NONE only its own, RELATED also what rolls up to it, EXTENDED also the account tree
+    below it."""
+    entries = select(TimelineEntry.activity_id).where(TimelineEntry.activity_id.is_not(None))
+    if rollup == "EXTENDED":
+        return entries.where(TimelineEntry.record_id.in_(select(record_tree(record_id).c.id)))
+    entries = entries.where(TimelineEntry.record_id == record_id)
+    return entries.where(TimelineEntry.relation == DIRECT) if rollup == "NONE" else entries
 
 
 async def activity_report(session: AsyncSession, scope: Scope, req: ActivityReportRequest) -> list[ActivityReportRow]:
@@ -122,8 +137,7 @@ async def activity_report(session: AsyncSession, scope: Scope, req: ActivityRepo
         found = await records_by_id(session, scope, [req.record_id])
         if req.record_id not in found:
             raise not_found("record", ("filter", "recordId"))
-        stmt = stmt.join(TimelineEntry, TimelineEntry.activity_id == Activity.id).where(
-            TimelineEntry.record_id == req.record_id)
+        stmt = stmt.where(Activity.id.in_(_on_timeline(req.record_id, req.rollup)))
     if req.team_id is not None:
         stmt = stmt.where(Activity.owner_id.in_(await _team_owner_ids(session, req.team_id)))
     if req.owner_ids:

@@ -131,13 +131,13 @@ def _scan(scope: Scope, record_id: uuid.UUID, flt: TimelineFilter, rollup: str, 
         query = query.select_from(TE).outerjoin(a, a.id == TE.activity_id).outerjoin(n, n.id == TE.note_id)
         conditions.append(or_(*(c.ilike(pattern, escape="\\") for c in (a.subject, a.description, n.title, n.text))))
     if rollup == "EXTENDED":
-        return query.where(TE.record_id.in_(select(_tree(record_id).c.id)), *conditions).group_by(
+        return query.where(TE.record_id.in_(select(record_tree(record_id).c.id)), *conditions).group_by(
             TE.entry_id, TE.sort_key, TE.entry_type, TE.state, TE.activity_id, TE.note_id,
         )
     return query.where(TE.record_id == record_id, *conditions)
 
 
-def _tree(record_id: uuid.UUID) -> Any:
+def record_tree(record_id: uuid.UUID) -> Any:
     """The record and every account below it (parent_account_id), for EXTENDED roll-up.
 
     UNION, not UNION ALL: a cycle written by mistake ends instead of looping.

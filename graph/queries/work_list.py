@@ -1,10 +1,13 @@
 """The work list (R-WL-1), up next (R-WL-2) and the sequences list, within read scope.
 
 A work-list item is an activity regarding a record that is either the current step of a
-running sequence, or a manual open activity with a due time. The work list holds one
-entry per record: the caller's soonest item on it (by due, then priority, high first),
-picked by a window function in the same statement as the page, so a page is one query
-whatever its size. Paused sequences keep their current step off the list.
+running sequence, or a manual open activity with a due time. Which of a record's items is
+*current* is decided once, by `current_order`, and both the work list and up next use it:
+the sequence's step first (as Dynamics' Up next shows the step, with the manual
+activities listed by due beside it), then manual activities by due, priority (high
+first), id. The work list holds one entry per record, the caller's current item, picked by
+a window function in the same statement as the page, so a page is one query whatever its
+size. Paused sequences keep their current step off the list.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from graph.models.base import UTCDateTime
 from graph.queries.activities import LATEST, PRIORITY_RANK, readable_activities
 from graph.queries.keyset import SortKey
 from graph.queries.records import records_by_id
+from graph.rules import activity_states as states
 from graph.rules import sequences as rules
 from graph.rules.access import Scope
 from graph.rules.errors import DomainError, ErrorCode
@@ -32,6 +36,7 @@ Item = tuple[Activity, RecordStep | None, uuid.UUID | None]  # activity, its ste
 
 _PRIORITY = case(PRIORITY_RANK, value=Activity.priority, else_=0)
 _DUE = func.coalesce(Activity.due, literal(LATEST, UTCDateTime()), type_=UTCDateTime())
+_MANUAL_LAST = case((RecordStep.id.is_(None), 1), else_=0)
 
 
 @dataclass(frozen=True)
@@ -55,16 +60,25 @@ def make_filter(scope: Scope, *, owner: str | None = None, kinds: Sequence[str] 
     return WorkListFilter(owners[owner or "ME"], kinds, due_after, due_before, record_types)
 
 
-def item_conditions(scope: Scope) -> list[ColumnElement[bool]]:
-    """What makes an activity a work-list item (the page's outer joins supply the step)."""
+def item_conditions(scope: Scope, run_states: Sequence[str] = (rules.ACTIVE,)) -> list[ColumnElement[bool]]:
+    """What makes an activity a work-list item (the page's outer joins supply the step).
+    A closed activity never is one, even if its step has not ended (R-WL-1)."""
     return [
         readable_activities(scope),
         Activity.regarding_id.is_not(None),
         or_(
-            and_(RecordStep.state == rules.OPEN, RecordSequence.state == rules.ACTIVE),
+            and_(RecordStep.state == rules.OPEN, RecordSequence.state.in_(list(run_states)),
+                 Activity.state.in_(sorted(states.OPEN_STATES))),
             and_(RecordStep.id.is_(None), Activity.state.in_(sorted(rules.WORK_STATES)), Activity.due.is_not(None)),
         ),
     ]
+
+
+def current_order() -> tuple[ColumnElement[Any], ...]:
+    """R-WL-1/R-WL-2: a record's items, current first — the sequence's step, then manual
+    activities by due, priority (high first), id. The work list and up next both pick
+    their current item by this order, so they cannot disagree."""
+    return (_MANUAL_LAST, _DUE, _PRIORITY.desc(), Activity.id)
 
 
 def _conditions(scope: Scope, flt: WorkListFilter) -> list[ColumnElement[bool]]:
@@ -89,12 +103,12 @@ def _with_steps(query: Select[Any]) -> Select[Any]:
 
 
 def work_list_query(scope: Scope, flt: WorkListFilter) -> tuple[Select[Any], list[SortKey]]:
-    """Rows (activity, step, sequence id) of each record's current item, and the keyset
-    ordering: due, priority (high first), id."""
+    """Rows (activity, step, sequence id) of each record's current item (`current_order`),
+    and the page's keyset ordering: due, priority (high first), id."""
     ranked = _with_steps(
         select(Activity.id.label("id"), _DUE.label("due_key"), _PRIORITY.label("rank"),
                func.row_number().over(partition_by=Activity.regarding_id,
-                                      order_by=(_DUE, _PRIORITY.desc(), Activity.id)).label("rn"))
+                                      order_by=current_order()).label("rn"))
         .select_from(Activity)
     ).where(*_conditions(scope, flt)).subquery("ranked")
     query = _with_steps(
@@ -128,9 +142,10 @@ class UpNext:
 
 async def up_next(session: AsyncSession, scope: Scope, record_id: uuid.UUID, now: datetime,
                   field_path: tuple[str, ...] = ("recordId",)) -> UpNext:
-    """R-WL-2: the current step, the steps after it (owned by the record's owner: R-WL-4),
-    the completed and skipped ones, and the record's open manual activities. Without a
-    current step, the first open manual activity is current."""
+    """R-WL-2: the current item (picked by `current_order`, as the work list picks it; a
+    paused sequence's step still shows here), the steps after it (owned by the record's
+    owner: R-WL-4), the completed and skipped ones, and the record's open manual
+    activities."""
     record = (await records_by_id(session, scope, [record_id])).get(record_id)
     if record is None:
         raise DomainError(ErrorCode.NOT_FOUND, "record not found", field_path)
@@ -138,11 +153,16 @@ async def up_next(session: AsyncSession, scope: Scope, record_id: uuid.UUID, now
     found.run = await session.scalar(
         select(RecordSequence).where(RecordSequence.record_id == record.id)
         .order_by(RecordSequence.connected.is_(None), RecordSequence.connected_on.desc()).limit(1))
+    current = (await session.execute(
+        _with_steps(select(Activity, RecordStep, RecordSequence.sequence_id))
+        .where(*item_conditions(scope, sorted(rules.CONNECTED_STATES)), Activity.regarding_id == record.id)
+        .order_by(*current_order()).limit(1))).first()
+    found.current = (current[0], current[1], current[2]) if current is not None else None
     manual_rows = await session.execute(
         _with_steps(select(Activity)).where(
             readable_activities(scope), Activity.regarding_id == record.id, RecordStep.id.is_(None),
             Activity.state.in_(sorted(rules.WORK_STATES)))
-        .order_by(_DUE, _PRIORITY.desc(), Activity.id))
+        .order_by(*current_order()))
     found.manual = [(a, None, None) for (a,) in manual_rows]
     if found.run is not None:
         run = found.run
@@ -150,21 +170,18 @@ async def up_next(session: AsyncSession, scope: Scope, record_id: uuid.UUID, now
             select(Activity, RecordStep).join(RecordStep, RecordStep.activity_id == Activity.id)
             .where(RecordStep.record_sequence_id == run.id, readable_activities(scope))
             .order_by(RecordStep.position, RecordStep.started_on))
+        current_due: datetime | None = None
         for activity, step in rows:
-            item = (activity, step, run.sequence_id)
             if step.state == rules.OPEN:
-                found.current = item
+                current_due = activity.due
             else:
-                found.completed.append(item)
+                found.completed.append((activity, step, run.sequence_id))
         if run.connected is not None and run.current_position is not None:
             steps = list(await session.scalars(select(SequenceStep).where(
                 SequenceStep.sequence_id == run.sequence_id).order_by(SequenceStep.position)))
-            current_due = (found.current[0].due if found.current else None) or now
             found.upcoming = [Upcoming(u.position, u.spec, u.due, record.owner_id)
                               for u in rules.upcoming([rules.spec_of(s) for s in steps], run.current_position,
-                                                      current_due)]
-    if found.current is None and found.manual:
-        found.current = found.manual[0]
+                                                      current_due or now)]
     return found
 
 

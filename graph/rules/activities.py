@@ -218,3 +218,34 @@ def contact_warning(party: Reachable | None, activity_type: str, acknowledged: b
     raise DomainError(ErrorCode.CONFIRMATION_REQUIRED,
                       f"{party.name} {refusal}; repeat with acknowledgeWarnings: true to go ahead",
                       ("input", "acknowledgeWarnings"))
+
+
+FROM_NUMBER = ("input", "fromNumber")
+
+
+def check_from_number(from_number: str | None, direction: str | None, from_given: bool) -> str | None:
+    """R-SMS-1: the number an outgoing text is sent from, as `textFromStep` takes it. It is
+    the sender, so it stands in for `from`; an incoming text's sender number is
+    `phoneNumber` (the other party's)."""
+    cleaned = (from_number or "").strip() or None
+    if cleaned is None:
+        return None
+    if (direction or "OUTGOING") != "OUTGOING":
+        raise DomainError(ErrorCode.VALIDATION,
+                          "an incoming message was sent from the other party's number: give it as phoneNumber",
+                          FROM_NUMBER)
+    if from_given:
+        raise DomainError(ErrorCode.VALIDATION, "give `from` or `fromNumber`, not both", FROM_NUMBER)
+    if not PHONE.match(cleaned):
+        raise DomainError(ErrorCode.VALIDATION, f"'{cleaned}' is not a phone number", FROM_NUMBER)
+    return cleaned
+
+
+def sender_number(direction: str | None, phone_number: str | None,
+                  parties: Sequence[Mapping[str, Any]]) -> str | None:
+    """Which number sent a text: an incoming one came from the other party's number; an
+    outgoing one from the number chosen for it (its FROM party's address), or null when it
+    went from the sender's own default."""
+    if direction == "INCOMING":
+        return phone_number
+    return next((p["address"] for p in parties if p.get("role") == "FROM" and p.get("address")), None)

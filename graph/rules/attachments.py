@@ -58,10 +58,16 @@ def human_size(size: int) -> str:
     return f"{size} bytes"
 
 
+def exact_size(size: int) -> str:
+    """`10 MB (10485760 bytes)` when rounding hides the exact figure, else just `900 bytes`."""
+    shown = human_size(size)
+    return shown if shown == f"{size} bytes" else f"{shown} ({size} bytes)"
+
+
 def too_large(limit: int, field: Sequence[str] | None = ("input", "file")) -> DomainError:
     return DomainError(
         ErrorCode.FILE_TOO_LARGE,
-        f"the file is larger than the limit of {human_size(limit)} ({limit} bytes)",
+        f"the file is larger than the limit of {exact_size(limit)}",
         field,
     )
 

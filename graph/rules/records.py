@@ -145,11 +145,13 @@ def require_active(record: Any, what: str, field: Sequence[str] | None = None) -
     """R-REC-2: a deactivated (or closed) record is read-only until activated again.
 
     `field` names the input that pointed at the record when it is not the one being changed
-    (e.g. the `accountId` of a new contact).
+    (e.g. the `accountId` of a new contact): then nothing is being changed on it, something
+    is being linked to it, and the message says so.
     """
     if not record.is_active:
+        doing = "linking anything to it" if field is not None else "changing it"
         raise DomainError(
             ErrorCode.DEACTIVATED,
-            f"{what} '{record.name}' is {record.state.lower()}; activate it before changing it",
+            f"{what} '{record.name}' is {record.state.lower()}; activate it before {doing}",
             field,
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 
 DIRECT = "DIRECT"
 RELATED = "RELATED"
@@ -16,6 +17,13 @@ RELATED = "RELATED"
 # Record types whose timelines show an activity that names them as a party.
 PARTY_TIMELINE_TYPES = frozenset({"CONTACT", "LEAD", "ACCOUNT"})
 MAX_CHAIN = 8
+
+
+def timeline_date(created_on: datetime, sent_on: datetime | None) -> datetime:
+    """Where an entry sits on a timeline (R-TL-1): mail by when it was sent or received
+    (`sentOn`: for tracked mail its Date header, not when it was tracked), everything else
+    by when it was created."""
+    return sent_on or created_on
 
 
 def rollup_parent(

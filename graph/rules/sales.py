@@ -118,10 +118,11 @@ def is_open(record_type: str, state: str) -> bool:
     return state == OPEN_STATE[record_type]
 
 
-def require_writable(record: Any, field: Sequence[str] | None = None) -> None:
-    """R-REC-2: a closed lead, opportunity or case is read-only (DEACTIVATED)."""
+def require_writable(record: Any, field: Sequence[str] | None = None, *, what: str | None = None) -> None:
+    """R-REC-2: a closed lead, opportunity or case is read-only (DEACTIVATED). `what`: how
+    to name its type (default: the type's own name)."""
     if not is_open(record.type, record.state):
-        what = record.type.lower()
+        what = what or record.type.lower()
         raise DomainError(
             ErrorCode.DEACTIVATED,
             f"{what} '{record.name}' is {record.state.lower()} and therefore read-only",
@@ -187,6 +188,14 @@ def check_qualification(choice: Qualification, lead: Mapping[str, Any]) -> None:
         problems.append(Problem(ErrorCode.VALIDATION,
                                 "the lead has no last name to create a contact from; add one or link an existing contact",
                                 ("input", "createContact")))
+    if choice.create_opportunity and not (choice.create_account or choice.existing_account_id is not None
+                                          or choice.create_contact or choice.existing_contact_id is not None):
+        # An opportunity has a customer, an account or a contact (SPEC §2); a lead has no account or
+        # contact of its own to fall back on, so guessing one would be silent and wrong.
+        problems.append(Problem(ErrorCode.VALIDATION,
+                                "a new opportunity needs a customer: also create or link an account or a contact "
+                                "(createAccount, existingAccountId, createContact or existingContactId)",
+                                ("input", "createOpportunity")))
     if problems:
         raise DomainError(problems=problems)
 

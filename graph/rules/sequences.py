@@ -166,13 +166,17 @@ def next_step(steps: Sequence[StepSpec], after_position: int, since: datetime) -
 
 
 def upcoming(steps: Sequence[StepSpec], current_position: int, current_due: datetime) -> list[NextStep]:
-    """Every activity step after the current one, each with the due it would get if each
-    step before it were done exactly when due (an estimate: real dues follow real work)."""
+    """Every step after the current one, WAIT steps included (so the list and the items'
+    `position`, which counts waits, agree; Dynamics' Up next shows waits too). Each comes
+    with the due it would get if each step before it were done exactly when due (an
+    estimate: real dues follow real work); a wait's is when it is over."""
     found: list[NextStep] = []
-    position, due = current_position, current_due
-    while (step := next_step(steps, position, due)) is not None:
-        found.append(step)
-        position, due = step.position, step.due
+    due = current_due
+    for index in range(current_position, len(steps)):
+        spec = steps[index]
+        if spec.is_wait:
+            due += spec.wait or timedelta(0)
+        found.append(NextStep(index + 1, spec, due))
     return found
 
 
@@ -218,3 +222,14 @@ def item_state(step_state: str | None, activity_state: str) -> str:
     if activity_state == "CANCELED":
         return CANCELED
     return OPEN
+
+
+def step_state_after(activity_state: str) -> str | None:
+    """R-WL-3: what a current step becomes once its activity is closed by any path —
+    COMPLETED when the activity was done (completed, sent, received), SKIPPED when it was
+    canceled — or None while the activity is still open."""
+    if activity_state in ("COMPLETED", "SENT", "RECEIVED"):
+        return DONE
+    if activity_state == "CANCELED":
+        return SKIPPED
+    return None

@@ -116,6 +116,10 @@ class SendTextMessageInput:
     phone_number: str | None = strawberry.field(
         default=None, description="The other party's number; default: their business phone, else their mobile. "
                                   "With neither the message fails with MISSING_CONTACT_POINT.")
+    from_number: str | None = strawberry.field(
+        default=None, description="The number an OUTGOING message is sent from (as textFromStep takes it); it "
+                                  "is the sender, so not together with `from`. An INCOMING message's sender "
+                                  "number is phoneNumber.")
     direction: Direction = Direction.OUTGOING
     regarding_id: strawberry.ID | None = strawberry.field(default=None, description=REGARDING_HELP)
     owner_id: strawberry.ID | None = strawberry.field(default=None, description=OWNER_HELP)

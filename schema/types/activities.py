@@ -14,6 +14,7 @@ from typing import Any
 import strawberry
 
 from graph import models
+from graph.rules.activities import sender_number
 from resolvers.context import Info, now_or_later
 from resolvers.ids import to_global_id
 from schema.types.node import Node
@@ -161,6 +162,10 @@ class Email(Activity):
     in_reply_to: str | None
     categories: list[str]
     send_at: datetime | None
+    sent_on: datetime | None = strawberry.field(
+        description="When the message was sent — by Relate, or for tracked or imported mail its Date "
+                    "header (a received email's too: when its sender sent it). Null until sent. "
+                    "Timelines place mail by this time.")
 
 
 @strawberry.type(description="R-APPT-1.")
@@ -173,6 +178,10 @@ class Appointment(Activity):
 class TextMessage(Activity):
     phone_number: str | None
     direction: Direction | None
+    from_number: str | None = strawberry.field(
+        description="The number that sent it: the other party's (phoneNumber) for an INCOMING message; for "
+                    "an OUTGOING one the number chosen (fromNumber), or null when it went from the sender's "
+                    "default.")
 
 
 GRAPHQL_NAMES = {"TASK": "Task", "PHONE_CALL": "PhoneCall", "EMAIL": "Email",
@@ -201,10 +210,11 @@ def activity_node(row: models.Activity) -> Activity:
     if row.type == "PHONE_CALL":
         return PhoneCall(**common, phone_number=row.phone_number, direction=direction)
     if row.type == "TEXT_MESSAGE":
-        return TextMessage(**common, phone_number=row.phone_number, direction=direction)
+        return TextMessage(**common, phone_number=row.phone_number, direction=direction,
+                           from_number=sender_number(row.direction, row.phone_number, row.party_list or []))
     if row.type == "EMAIL":
         return Email(**common, body_html=row.body_html, message_id=row.message_id, in_reply_to=row.in_reply_to,
-                     categories=list(row.categories or []), send_at=row.send_at)
+                     categories=list(row.categories or []), send_at=row.send_at, sent_on=row.sent_on)
     if row.type == "APPOINTMENT":
         return Appointment(**common, location=row.location, online_meeting_url=row.online_meeting_url)
     return Task(**common)

@@ -134,18 +134,24 @@ def work_item(activity: models.Activity, step: models.RecordStep | None, sequenc
     )
 
 
-@strawberry.type(description="A step after the current one (R-WL-2): not started, so no activity yet.")
+@strawberry.type(description="A step after the current one (R-WL-2): not started, so no activity yet. WAIT "
+                              "steps are listed too, so positions run on without gaps.")
 class UpcomingStep:
-    position: int
+    position: int = strawberry.field(description="1-based, waits included (as WorkItem.position).")
     kind: StepKind
-    subject: str
+    subject: str | None = strawberry.field(description="Null for a WAIT step.")
     instructions: str | None
     priority: Priority
-    expected_due: datetime = strawberry.field(description="If every step before it is done when due.")
-    owner_id: strawberry.Private[uuid.UUID]
+    wait_minutes: int | None = strawberry.field(description="How long a WAIT step waits; null for the others.")
+    expected_due: datetime = strawberry.field(
+        description="If every step before it is done when due; for a WAIT step, when the wait is over.")
+    owner_id: strawberry.Private[uuid.UUID | None]
 
-    @strawberry.field(description="The record's owner: whoever owns the record when the step starts (R-WL-4).")
+    @strawberry.field(description="The record's owner: whoever owns the record when the step starts (R-WL-4); "
+                                  "null for a WAIT step.")
     def owner(self, info: Info) -> Principal | None:
+        if self.owner_id is None:
+            return None
         return now_or_later(info.context.loaders.principal_by_id, self.owner_id)
 
 

@@ -174,7 +174,8 @@ async def test_r_rec_2_qualify_refuses_a_deactivated_account_and_writes_nothing(
 
 async def test_r_rec_2_a_qualified_lead_is_read_only(api: Api, db: Database) -> None:
     made = await lead(api)
-    await api.ok("qualifyLead", {"leadId": made["id"], "createOpportunity": True}, "lead { id }", as_="sales1")
+    await api.ok("qualifyLead", {"leadId": made["id"], "createContact": True, "createOpportunity": True},
+                 "lead { id }", as_="sales1")
     before = await table_counts(db)
     again = await api.mutate("qualifyLead", {"leadId": made["id"], "createOpportunity": True}, "lead { id }",
                              as_="sales1")
@@ -184,6 +185,17 @@ async def test_r_rec_2_a_qualified_lead_is_read_only(api: Api, db: Database) -> 
     on_it = await api.mutate("createTask", {"subject": "More", "regardingId": made["id"]}, "task { id }",
                              as_="sales1")
     assert [c for c, _ in codes(on_it)] == ["DEACTIVATED"]
+    assert await table_counts(db) == before
+
+
+async def test_qualify_refuses_a_new_opportunity_without_a_customer_and_writes_nothing(api: Api,
+                                                                                       db: Database) -> None:
+    made = await lead(api)
+    before = await table_counts(db)
+    payload = await api.mutate("qualifyLead", {"leadId": made["id"], "createOpportunity": True}, "lead { id }",
+                               as_="sales1")
+    assert codes(payload) == [("VALIDATION", ["input", "createOpportunity"])]
+    assert "customer" in payload["errors"][0]["message"]
     assert await table_counts(db) == before
 
 

@@ -14,10 +14,14 @@ from typing import Any
 
 import pytest
 
+from sqlalchemy import update
+
 from graph.db import Database
+from graph.models import User
 from server.settings import get_settings
 from tests.support.cli import arelate
 from tests.support.client import Api
+from tests.support.org import Org
 from tests.support.record_factories import account, contact, table_counts
 
 MAIL = Path(__file__).parent.parent / "data" / "mail"
@@ -137,6 +141,39 @@ async def test_a_recurring_series_file_is_not_supported(api: Api) -> None:
     """R-TRACK-3: an RRULE makes it a series: NOT_SUPPORTED."""
     payload = await import_file(api, "meeting_recurring.ics")
     assert [e["code"] for e in payload["errors"]] == ["NOT_SUPPORTED"]
+
+
+def floating_meeting(uid: str, *extra: str) -> bytes:
+    """A meeting at 10:00 on 21 January 2025 with no time zone, organised by Sasha (sales2)."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", *extra, "BEGIN:VEVENT", f"UID:{uid}", "SUMMARY:Review",
+             "DTSTART:20250121T100000", "DTEND:20250121T110000", "ORGANIZER:mailto:sales2@test.relate",
+             "ATTENDEE:mailto:buyer@customer.example", "END:VEVENT", "END:VCALENDAR", ""]
+    return "\r\n".join(lines).encode()
+
+
+async def test_a_time_without_a_zone_is_read_in_the_organisers_zone(api: Api, db: Database, org: Org) -> None:
+    """A floating time is wall-clock time where the meeting was planned: the calendar's
+    X-WR-TIMEZONE, else the organiser's zone, not the importer's (sales1: UTC)."""
+    async with db.unit_of_work() as session:
+        await session.execute(update(User).where(User.id == org.users["sales2"]).values(time_zone="Europe/Oslo"))
+    [item] = (await import_file(api, "floating.ics", data=floating_meeting("floating-1")))["items"]
+    # 10:00 in Oslo in January (UTC+1).
+    assert item["activity"]["scheduledStart"] == "2025-01-21T09:00:00+00:00"
+    [named] = (await import_file(api, "named.ics", data=floating_meeting(
+        "floating-2", "X-WR-TIMEZONE:America/New_York")))["items"]
+    # The calendar says New York (UTC-5): 10:00 there.
+    assert named["activity"]["scheduledStart"] == "2025-01-21T15:00:00+00:00"
+
+
+async def test_refusals_of_what_a_file_holds_point_at_the_file(api: Api, db: Database) -> None:
+    """importMail has no `isRecurring` or `start`: a refusal of an item in the file points
+    at `file`, the input it came in."""
+    before = await table_counts(db)
+    series = await import_file(api, "meeting_recurring.ics")
+    draft = await import_file(api, "draft_unsent.eml")
+    assert [(e["code"], e["field"]) for e in series["errors"]] == [("NOT_SUPPORTED", ["input", "file"])]
+    assert [(e["code"], e["field"]) for e in draft["errors"]] == [("INVALID_STATE", ["input", "file"])]
+    assert await table_counts(db) == before
 
 
 @pytest.mark.parametrize(("name", "data"), [

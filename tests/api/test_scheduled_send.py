@@ -200,7 +200,7 @@ async def test_with_smtp_an_email_sent_now_is_queued_and_delivered_once(start: A
     async with db.read() as session:
         message_id = await session.scalar(select(Activity.message_id).where(
             Activity.id == raw(queued["email"]["id"])))
-    assert message_id and f"Message-ID: {message_id}" in body
+    assert message_id and "<" not in message_id and f"Message-ID: <{message_id}>" in body
 
 
 async def test_with_smtp_a_scheduled_email_waits_for_its_time(start: Any, db: Database, sink: Sink) -> None:

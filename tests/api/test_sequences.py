@@ -84,10 +84,10 @@ async def test_connecting_makes_the_first_steps_activity_for_the_records_owner(a
                          {"id": record}, as_="sales1")
     assert [e["node"]["id"] for e in timeline["timeline"]["edges"]] == [current["id"]]
     due = at(current["due"])
-    # What comes after: the call two days after the email, the task with it, the demo 4 h later.
+    # What comes after: two days' wait, the call, the task with it, 4 h wait, the demo.
     assert [(u["position"], u["kind"], at(u["expectedDue"]) - due) for u in shown["upcoming"]] == [
-        (3, "PHONE_CALL", timedelta(days=2)), (4, "TASK", timedelta(days=2)),
-        (6, "MEETING", timedelta(days=2, hours=4))]
+        (2, "WAIT", timedelta(days=2)), (3, "PHONE_CALL", timedelta(days=2)), (4, "TASK", timedelta(days=2)),
+        (5, "WAIT", timedelta(days=2, hours=4)), (6, "MEETING", timedelta(days=2, hours=4))]
     assert shown["completed"] == [] and shown["manual"] == []
     assert await work_list_events(db, org.users["sales1"]) == [("NEW_STEP", str(raw(record)))]
 

@@ -257,7 +257,7 @@ def operations() -> dict[str, list[Op]]:
         "createLead": [M("createLead", "create", None, lambda c: {"topic": "T", "lastName": "L", "ownerId": c.owner},
                          "owner")],
         "updateLead": [M("updateLead", "write", "lead", lambda c: {"id": c.t, "companyName": "Co"})],
-        "qualifyLead": [M("qualifyLead", "write", "lead", lambda c: {"leadId": c.t, "createOpportunity": True})],
+        "qualifyLead": [M("qualifyLead", "write", "lead", lambda c: {"leadId": c.t})],
         "disqualifyLead": [M("disqualifyLead", "write", "lead", lambda c: {"leadId": c.t, "reason": "LOST"})],
         "createOpportunity": [
             M("createOpportunity", "create", None, lambda c: {"topic": "T", "ownerId": c.owner}, "owner"),

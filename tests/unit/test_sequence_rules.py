@@ -100,8 +100,10 @@ def test_the_next_step_is_due_after_the_waits_since_the_previous_one_ended() -> 
 
 def test_upcoming_lists_every_later_step_with_its_expected_due() -> None:
     later = sequences.upcoming(STEPS, 1, NOW)
+    # Waits are listed too (positions 2 and 5), each due when it is over.
     assert [(u.position, u.due) for u in later] == [
-        (3, NOW + timedelta(days=2)), (4, NOW + timedelta(days=2)), (6, NOW + timedelta(days=2, hours=4))]
+        (2, NOW + timedelta(days=2)), (3, NOW + timedelta(days=2)), (4, NOW + timedelta(days=2)),
+        (5, NOW + timedelta(days=2, hours=4)), (6, NOW + timedelta(days=2, hours=4))]
     assert sequences.upcoming(STEPS, 6, NOW) == []
 
 
