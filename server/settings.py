@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     ]
     ws_allowed_origins: list[str] = []
     log_level: str = "INFO"
+    # SQLite: longest a write waits for its turn behind this process's other writes before
+    # it is answered UNAVAILABLE with Retry-After (graph/db.py).
+    sqlite_write_wait_seconds: float = 5.0
     # PostgreSQL schema to use (search_path) when Relate shares a database with others.
     database_schema: str | None = None
     # Live updates (R-LIVE-*, docs/live-updates.md).
@@ -67,6 +70,8 @@ class Settings(BaseSettings):
     webhook_batch_size: int = 100
     webhook_lease_seconds: float = 30.0
     webhook_allow_http: bool = False
+    # Deliver to loopback, private, link-local… addresses (receivers on your own network).
+    webhook_allow_private: bool = False
 
 
 @lru_cache
