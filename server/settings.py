@@ -24,11 +24,13 @@ class Settings(BaseSettings):
     introspection: bool = True
     graphiql: bool = True
     # HTTP limits (server/limits.py): JSON request bodies (multipart uploads have their own
-    # ceiling from the attachment policy) and requests per token (a token bucket per
-    # process: with N processes a client gets up to N times this). 0 turns a limit off.
+    # ceiling from the attachment policy) and requests per token (`burst` in any window of
+    # burst/per_second seconds). 0 turns a limit off. The counts are shared by every process
+    # through Redis when the storage URL (by default the broadcast URL) is redis://.
     max_body_bytes: int = 20 * 1024 * 1024
     rate_limit_per_second: float = 100.0
     rate_limit_burst: int = 1000
+    rate_limit_storage_url: str | None = None
     # Default attachment policy (R-ATT-1); administrators change it at run time.
     attachment_max_bytes: int = 10 * 1024 * 1024
     attachment_blocked_extensions: list[str] = [
