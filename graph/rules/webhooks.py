@@ -121,7 +121,7 @@ def check_addresses(host: str, addresses: Sequence[str], field: Sequence[str] = 
     for address in addresses:
         if (why := address_problem(address)) is not None:
             raise DomainError(ErrorCode.VALIDATION,
-                              f"url must lead to a public address: {host} is a {why} "
+                              f"url must lead to a public address, but {host} leads to a {why} "
                               "(RELATE_WEBHOOK_ALLOW_PRIVATE allows it)", field)
 
 
