@@ -14,15 +14,32 @@ page taking three sessions that was nearly half of its round trips. A connection
 within a second was alive a moment ago; one that fails all the same (the database went
 down under a request) fails that request, as it would have with a pre-ping,
 and SQLAlchemy then replaces every connection of the pool opened before the failure.
+
+SQLite allows one writer at a time. Left to themselves, concurrent writers of one process
+all wait inside BEGIN IMMEDIATE, where SQLite's busy handler retries each on its own
+growing sleep: whoever happens to retry first wins, so a write can lose again and again
+(p99 above 4 s under 20 writers, some past the 10 s busy timeout). Writers of one process
+therefore queue on one asyncio lock per database, in arrival order, before BEGIN
+IMMEDIATE; the busy timeout then only arbitrates between processes. A write that cannot
+get its turn within `write_wait_seconds` raises `WritesBusy` (answered as UNAVAILABLE with
+Retry-After), never "database is locked".
+
+A write transaction, once begun, always ends with a COMMIT or ROLLBACK and the
+connection's close, even when its task is cancelled (a server stopping cancels its
+workers): a connection cancelled between BEGIN IMMEDIATE and its end was left to the
+garbage collector and kept SQLite's write lock meanwhile, so the next writer failed with
+"database is locked" after the busy timeout.
 """
 
 from __future__ import annotations
 
+import asyncio
+import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -36,6 +53,38 @@ SQLITE_PRAGMAS = (
     "PRAGMA busy_timeout=10000",
     "PRAGMA synchronous=NORMAL",
 )
+
+
+DEFAULT_WRITE_WAIT_SECONDS = 5.0
+
+T = TypeVar("T")
+
+
+class WritesBusy(Exception):
+    """No turn to write within the bound: the database is overloaded, not broken.
+
+    `extensions` travel to the client (GraphQL reads them from the original error)."""
+
+    def __init__(self, waited: float) -> None:
+        self.retry_after = max(1, math.ceil(waited))
+        super().__init__(f"the database is busy with other writes; retry in {self.retry_after} s")
+        self.extensions = {"code": "UNAVAILABLE", "retryAfter": self.retry_after}
+
+
+async def _to_the_end(step: Awaitable[T]) -> T:
+    """Run one step of a transaction's life (begin, commit, rollback, close) to its end even
+    if the caller is cancelled meanwhile; the cancellation is raised once the step is done."""
+    task = asyncio.ensure_future(step)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:  # cancelled again: let the step finish on its own
+            pass
+        except Exception:  # noqa: S110 - the cancellation is what the caller must see
+            pass
+        raise
 
 
 def async_url(url: str) -> str:
@@ -97,18 +146,25 @@ class Database:
     url: str
     reader: AsyncEngine
     writer: AsyncEngine
+    # SQLite only: longest a write waits for its turn in this process (0 = no queue at all,
+    # every writer goes straight to BEGIN IMMEDIATE as before; for comparisons).
+    write_wait_seconds: float = DEFAULT_WRITE_WAIT_SECONDS
+    _write_turn: asyncio.Lock | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._read_sessions = async_sessionmaker(self.reader, expire_on_commit=False, autoflush=False)
         self._write_sessions = async_sessionmaker(self.writer, expire_on_commit=False, autoflush=False)
+        if self.is_sqlite and self.write_wait_seconds > 0:
+            self._write_turn = asyncio.Lock()
 
     @classmethod
-    def connect(cls, url: str, *, schema: str | None = None, pool_size: int = 10) -> Database:
+    def connect(cls, url: str, *, schema: str | None = None, pool_size: int = 10,
+                write_wait_seconds: float = DEFAULT_WRITE_WAIT_SECONDS) -> Database:
         url = async_url(url)
         if make_url(url).get_backend_name() == "sqlite":
             writer = _sqlite_engine(url, "BEGIN IMMEDIATE", poolclass=NullPool)
             reader = _sqlite_engine(url, "BEGIN")
-            return cls(url, reader, writer)
+            return cls(url, reader, writer, write_wait_seconds)
         connect_args: dict[str, Any] = {}
         if schema:
             connect_args["server_settings"] = {"search_path": schema}
@@ -133,9 +189,34 @@ class Database:
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
         """One write transaction: committed if the block returns, rolled back if it raises."""
-        async with self._write_sessions() as session:
-            async with session.begin():
+        async with self._turn_to_write():
+            session = self._write_sessions()
+            try:
+                await _to_the_end(session.connection())  # checkout and BEGIN (IMMEDIATE)
                 yield session
+                await _to_the_end(session.commit())
+            except BaseException:
+                await _to_the_end(session.rollback())
+                raise
+            finally:
+                await _to_the_end(session.close())
+
+    @asynccontextmanager
+    async def _turn_to_write(self) -> AsyncIterator[None]:
+        """This process's writers one at a time, first come first served (SQLite only)."""
+        turn = self._write_turn
+        if turn is None:
+            yield
+            return
+        try:
+            async with asyncio.timeout(self.write_wait_seconds):
+                await turn.acquire()
+        except TimeoutError:
+            raise WritesBusy(self.write_wait_seconds) from None
+        try:
+            yield
+        finally:
+            turn.release()
 
     async def dispose(self) -> None:
         for engine in self.engines:

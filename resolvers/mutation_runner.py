@@ -21,12 +21,17 @@ from schema.errors import UserError
 P = TypeVar("P")
 
 Work = Callable[[AsyncSession, Scope, datetime], Awaitable[dict[str, Any]]]
+Precheck = Callable[[Scope], Awaitable[None]]
 
 
-async def run_mutation(info: Info, payload: Callable[..., P], work: Work) -> P:
+async def run_mutation(info: Info, payload: Callable[..., P], work: Work, *, before: Precheck | None = None) -> P:
+    """`before` runs ahead of the transaction: checks that wait on the outside world (a DNS
+    look-up) must not hold a write transaction — on SQLite, every other writer — meanwhile."""
     ctx = info.context
     scope = ctx.scope
     try:
+        if before is not None:
+            await before(scope)
         async with ctx.db.unit_of_work() as session:
             fields = await work(session, scope, utcnow())
     except DomainError as error:

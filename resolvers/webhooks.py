@@ -65,6 +65,12 @@ async def webhook_deliveries(
 
 
 async def create_webhook(info: Info, input: CreateWebhookInput) -> CreateWebhookPayload:
+    settings = info.context.settings
+
+    async def vet(scope: Scope) -> None:
+        await commands.vet_url(scope, input.url, allow_http=settings.webhook_allow_http,
+                               allow_private=settings.webhook_allow_private)
+
     async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
         data = commands.NewWebhook(
             url=input.url, description=input.description,
@@ -74,7 +80,7 @@ async def create_webhook(info: Info, input: CreateWebhookInput) -> CreateWebhook
         row, secret = await commands.create_webhook(session, scope, data, now,
                                                     allow_http=info.context.settings.webhook_allow_http)
         return {"webhook": Webhook.from_row(row, int(row.cursor)), "secret": secret}
-    return await run_mutation(info, CreateWebhookPayload, work)
+    return await run_mutation(info, CreateWebhookPayload, work, before=vet)
 
 
 async def delete_webhook(info: Info, input: DeleteWebhookInput) -> DeleteWebhookPayload:

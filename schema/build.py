@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
@@ -21,6 +21,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
+from graph.db import WritesBusy
 from graph.rules.errors import DomainError
 from schema.cost import CostLimiter
 from schema.mutation import Mutation
@@ -43,7 +44,23 @@ log = logging.getLogger("relate.errors")
 def _is_public(error: GraphQLError) -> bool:
     """Syntax, validation and typed errors reach the client; anything else is a bug."""
     original = error.original_error
-    return original is None or isinstance(original, (DomainError, GraphQLError))
+    return original is None or isinstance(original, (DomainError, GraphQLError, WritesBusy))
+
+
+class RetryAfterHeader(SchemaExtension):
+    """An overloaded database (`WritesBusy`, UNAVAILABLE) tells HTTP clients when to come
+    back, in the standard header as well as in `extensions.retryAfter`."""
+
+    def on_execute(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        response = getattr(self.execution_context.context, "response", None)
+        if result is None or response is None or not result.errors:
+            return
+        waits = [e.original_error.retry_after for e in result.errors
+                 if isinstance(e.original_error, WritesBusy)]
+        if waits:
+            response.headers["Retry-After"] = str(max(waits))
 
 
 class MaskUnexpectedErrors(MaskErrors):
@@ -66,6 +83,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         OperationMetrics,  # first: it times everything and sees errors after masking
         MaskUnexpectedErrors,
+        RetryAfterHeader,
         # Depth, aliases and expanded size, each fragment measured once (schema/shape.py). The
         # rule class is made once: the validation cache is keyed by the rules.
         partial(AddValidationRules, [shape_rule(settings.max_depth, settings.max_aliases,

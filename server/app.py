@@ -161,7 +161,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         own_db = db is None
-        app.state.db = db or Database.connect(settings.database_url, schema=settings.database_schema)
+        app.state.db = db or Database.connect(settings.database_url, schema=settings.database_schema,
+                                               write_wait_seconds=settings.sqlite_write_wait_seconds)
         app.state.after_commit = []
         # Built first: a bad mail setting stops the start before anything runs.
         mail = MailSettings()

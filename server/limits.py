@@ -3,13 +3,16 @@
 Checked before the request reaches Strawberry, so a refused request costs neither a
 token lookup nor a parse:
 
-1. **Rate** per bearer token (per client address without one): a token bucket refilled at
-   `RELATE_RATE_LIMIT_PER_SECOND` and holding at most `RELATE_RATE_LIMIT_BURST`; an empty
-   bucket answers 429 with `Retry-After` (whole seconds) and code RATE_LIMITED. The
-   buckets live in this process: with N server processes a client may get up to N times
-   the rate (a shared limit would need the broker or the database on every request; put a
-   proxy's limiter in front if that matters). Buckets are kept for the most recent
-   `MAX_BUCKETS` keys, so random tokens cannot grow memory without bound.
+1. **Rate** per bearer token (per client address without one), counted by the `limits`
+   library in a moving window: at most `RELATE_RATE_LIMIT_BURST` requests in any
+   `burst / RELATE_RATE_LIMIT_PER_SECOND` seconds (a burst, then the rate on average). One
+   over answers 429 with `Retry-After` (whole seconds, until the oldest counted request
+   leaves the window) and code RATE_LIMITED. The counts live where
+   `RELATE_RATE_LIMIT_STORAGE_URL` says, by default in Redis when `RELATE_BROADCAST_URL` is
+   a Redis URL — then every server process shares them and N processes allow the
+   configured rate, not N times it — else in this process's memory. If Redis cannot be
+   reached the request is let through (logged): an outage of the counter must not take the
+   API down with it.
 2. **CSRF**: a POST must be `application/json` (a browser cannot send that cross-site
    without a CORS preflight) or `multipart/form-data`, which `server/uploads.py` lets
    through only with the `Apollo-Require-Preflight` header. Anything else (forms,
@@ -32,12 +35,13 @@ subscriptions per connection.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
-from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
 
+from limits import RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graph.rules.errors import ErrorCode
@@ -47,44 +51,59 @@ from server.json_body import body_problem, query_string_problem
 from server.refusals import internal_error, refuse
 from server.settings import Settings
 
-MAX_BUCKETS = 100_000
+log = logging.getLogger("relate.limits")
+
 JSON_TYPES = (b"application/json",)
 MULTIPART = b"multipart/form-data"
+REDIS_SCHEMES = ("redis://", "rediss://")
 
 
-@dataclass
-class Bucket:
-    tokens: float
-    updated: float
+def rate_storage_url(settings: Settings) -> str:
+    """Where request counts live: the explicit setting, else the broker when it is Redis
+    (several processes share it), else this process's memory."""
+    if settings.rate_limit_storage_url:
+        return settings.rate_limit_storage_url
+    if settings.broadcast_url.startswith(REDIS_SCHEMES):
+        return settings.broadcast_url
+    return "memory://"
 
 
-class TokenBuckets:
-    """One bucket per key: `take(key)` is 0.0 when allowed, else the seconds to wait."""
+class RequestRate:
+    """`wait(key)` is 0.0 when a request may go ahead (and counts it), else the seconds
+    until one may. A burst of `burst` requests, then `per_second` on average."""
 
-    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic,
-                 max_keys: int = MAX_BUCKETS) -> None:
-        self.rate = rate
+    def __init__(self, per_second: float, burst: int, storage_url: str, *, key_prefix: str = "relate") -> None:
         self.burst = max(1, burst)
-        self.clock = clock
-        self.max_keys = max_keys
-        self._buckets: OrderedDict[str, Bucket] = OrderedDict()
+        window = max(1, math.ceil(self.burst / per_second))
+        self.item = RateLimitItemPerSecond(self.burst, window)
+        self.shared = storage_url.startswith(REDIS_SCHEMES)
+        storage = (RedisStorage("async+" + storage_url, implementation="redispy",
+                                key_prefix=f"{key_prefix}:rate", wrap_exceptions=True)
+                   if self.shared else MemoryStorage())
+        self.limiter = MovingWindowRateLimiter(storage)
+        self._unreachable = False
 
-    def take(self, key: str) -> float:
-        now = self.clock()
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            bucket = Bucket(float(self.burst), now)
-            self._buckets[key] = bucket
-            if len(self._buckets) > self.max_keys:
-                self._buckets.popitem(last=False)
-        else:
-            self._buckets.move_to_end(key)
-            bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.updated) * self.rate)
-            bucket.updated = now
-        if bucket.tokens >= 1.0:
-            bucket.tokens -= 1.0
+    async def wait(self, key: str) -> float:
+        try:
+            if await self.limiter.hit(self.item, key):
+                self._noted(reachable=True)
+                return 0.0
+            stats = await self.limiter.get_window_stats(self.item, key)
+        except Exception:
+            self._noted(reachable=False)
             return 0.0
-        return (1.0 - bucket.tokens) / self.rate
+        self._noted(reachable=True)
+        return max(0.001, stats.reset_time - time.time())
+
+    def _noted(self, *, reachable: bool) -> None:
+        """One log line per change, not one per request."""
+        if reachable == self._unreachable:
+            self._unreachable = not reachable
+            if reachable:
+                log.info("rate limit storage reachable again")
+            else:
+                log.warning("rate limit storage unreachable; requests are not rate limited meanwhile",
+                            exc_info=True)
 
 
 def media_type(scope: Scope) -> bytes:
@@ -115,12 +134,13 @@ def rate_key(scope: Scope) -> str:
 class RequestLimits:
     """ASGI wrapper around the GraphQL HTTP endpoint; see the module docstring."""
 
-    def __init__(self, app: ASGIApp, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.max_body = settings.max_body_bytes
         self.max_json_depth = settings.max_json_depth
-        self.buckets = (TokenBuckets(settings.rate_limit_per_second, settings.rate_limit_burst, clock)
-                        if settings.rate_limit_per_second > 0 else None)
+        self.rate = (RequestRate(settings.rate_limit_per_second, settings.rate_limit_burst,
+                                 rate_storage_url(settings), key_prefix=settings.broadcast_channel)
+                     if settings.rate_limit_per_second > 0 else None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -141,8 +161,8 @@ class RequestLimits:
             await internal_error("/graphql", exc)(scope, receive, send)
 
     async def _checked(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.buckets is not None:
-            wait = self.buckets.take(rate_key(scope))
+        if self.rate is not None:
+            wait = await self.rate.wait(rate_key(scope))
             if wait > 0:
                 seconds = max(1, math.ceil(wait))
                 await refuse(scope, receive, send, 429, ErrorCode.RATE_LIMITED,

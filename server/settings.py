@@ -28,8 +28,9 @@ class Settings(BaseSettings):
     introspection: bool = True
     graphiql: bool = True
     # HTTP limits (server/limits.py): JSON request bodies (multipart uploads have their own
-    # ceiling from the attachment policy) and requests per token (a token bucket per
-    # process: with N processes a client gets up to N times this). 0 turns a limit off.
+    # ceiling from the attachment policy) and requests per token (`burst` in any window of
+    # burst/per_second seconds). 0 turns a limit off. The counts are shared by every process
+    # through Redis when the storage URL (by default the broadcast URL) is redis://.
     max_body_bytes: int = 20 * 1024 * 1024
     # Deepest nesting of a JSON request body (variables included), checked before parsing.
     max_json_depth: int = 64
@@ -37,6 +38,7 @@ class Settings(BaseSettings):
     max_email_body_chars: int = 1_000_000
     rate_limit_per_second: float = 100.0
     rate_limit_burst: int = 1000
+    rate_limit_storage_url: str | None = None
     # Default attachment policy (R-ATT-1); administrators change it at run time.
     attachment_max_bytes: int = 10 * 1024 * 1024
     attachment_blocked_extensions: list[str] = [
@@ -53,6 +55,9 @@ class Settings(BaseSettings):
     batch_max: int = 10
     persisted_queries_max: int = 10_000
     log_level: str = "INFO"
+    # SQLite: longest a write waits for its turn behind this process's other writes before
+    # it is answered UNAVAILABLE with Retry-After (graph/db.py).
+    sqlite_write_wait_seconds: float = 5.0
     # PostgreSQL schema to use (search_path) when Relate shares a database with others.
     database_schema: str | None = None
     # Live updates (R-LIVE-*, docs/live-updates.md).
@@ -82,6 +87,8 @@ class Settings(BaseSettings):
     webhook_batch_size: int = 100
     webhook_lease_seconds: float = 30.0
     webhook_allow_http: bool = False
+    # Deliver to loopback, private, link-local… addresses (receivers on your own network).
+    webhook_allow_private: bool = False
 
     @field_validator("cors_origins", mode="before")
     @classmethod

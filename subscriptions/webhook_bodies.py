@@ -1,14 +1,16 @@
 """What a webhook receives for one outbox event: a JSON body, and the headers that sign it.
 
-The body is built once per event and kept byte for byte across retries, so a receiver
-can verify `X-Relate-Signature` (HMAC-SHA256 of the exact bytes with the webhook's secret)
-and drop duplicates by `X-Relate-Event-Id` (deliveries are at least once).
+The body is built once per event and kept byte for byte across retries; each attempt is
+signed afresh (Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`
+over "id.timestamp.body"), so a receiver can verify the exact bytes, refuse old
+timestamps, and drop duplicates by `webhook-id` (deliveries are at least once).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -59,11 +61,11 @@ def body(event: LogEvent, webhook_id: uuid.UUID, types: Mapping[uuid.UUID, str])
     return orjson.dumps(document)
 
 
-def headers(secret: str, event: LogEvent, content: bytes, attempt: int) -> dict[str, str]:
+def headers(secret: str, event: LogEvent, content: bytes, attempt: int, sent_at: datetime) -> dict[str, str]:
     return {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
-        rules.SIGNATURE_HEADER: rules.sign(secret, content),
+        **rules.signature_headers(secret, rules.message_id(event.seq), sent_at, content),
         rules.EVENT_ID_HEADER: str(event.seq),
         "X-Relate-Event-Kind": event.kind,
         "X-Relate-Delivery-Attempt": str(attempt),

@@ -10,7 +10,7 @@ wait behind it. So a receiver sees every event in commit order — per record an
 and a receiver that is down only delays its own webhook, never another one.
 
 Delivery is at least once: a crash between the receiver's 2xx and the cursor's commit
-sends that event again, with the same `X-Relate-Event-Id`.
+sends that event again, with the same `webhook-id` and `X-Relate-Event-Id`.
 
 Processes: one supervisor task per process wakes on new events (`wake`, called when the
 relay stamps or a broker hint arrives), on a retry falling due and on a poll. It starts one
@@ -35,10 +35,12 @@ import httpx
 from sqlalchemy import and_, func, or_, select
 
 from graph.commands import webhooks as commands
+from graph import webhook_destinations as destinations
 from graph.db import Database
 from graph.models import Webhook, utcnow
 from graph.queries import webhooks as queries
 from graph.rules import webhooks as rules
+from graph.rules.errors import DomainError
 from server.settings import Settings
 from subscriptions import log as outbox
 from subscriptions import webhook_bodies as bodies
@@ -217,12 +219,17 @@ class WebhookWorker:
         error: str | None = None
         started = time.perf_counter()
         try:
-            response = await self.client.post(hook.url, content=content,
-                                              headers=bodies.headers(hook.secret, event, content, attempt))
+            # Resolved and checked again for every attempt: DNS may have changed since registration.
+            target = await destinations.destination(hook.url, allow_private=self.settings.webhook_allow_private)
+            response = await self.client.post(
+                target.url, content=content, extensions=target.extensions,
+                headers={**bodies.headers(hook.secret, event, content, attempt, utcnow()), **target.headers})
             status = response.status_code
             if not rules.delivered(status):
                 error = f"HTTP {status}: {response.text[:200]}"
-        except httpx.HTTPError as exc:
+        except DomainError as refused:
+            error = f"not sent: {refused}"[:500]
+        except (httpx.HTTPError, OSError, UnicodeError) as exc:
             error = f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__
         duration_ms = int((time.perf_counter() - started) * 1000)
         ok = error is None

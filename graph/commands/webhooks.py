@@ -5,7 +5,6 @@ its cursor. Nothing here commits: the caller's unit of work does.
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,13 +12,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from graph import webhook_destinations
 from graph.models import OutboxEvent, Webhook, WebhookDelivery
 from graph.rules import webhooks as rules
 from graph.rules.access import Scope
 from graph.rules.errors import not_found
-
-SECRET_PREFIX = "whsec_"
-
 
 @dataclass(frozen=True)
 class NewWebhook:
@@ -30,6 +27,14 @@ class NewWebhook:
     active: bool = True
 
 
+async def vet_url(scope: Scope, url: str, *, allow_http: bool, allow_private: bool) -> None:
+    """Before the transaction: may this viewer register webhooks, and where does the URL
+    lead? (Resolving its host waits on DNS; no write transaction is held meanwhile.)"""
+    scope.require_configuration()
+    checked = rules.check_url(url, allow_http=allow_http)
+    await webhook_destinations.check_registration(checked, allow_private=allow_private)
+
+
 async def create_webhook(session: AsyncSession, scope: Scope, data: NewWebhook, now: datetime,
                          *, allow_http: bool) -> tuple[Webhook, str]:
     """The new webhook and its secret (the only time the secret leaves the server).
@@ -38,7 +43,7 @@ async def create_webhook(session: AsyncSession, scope: Scope, data: NewWebhook, 
     scope.require_configuration()
     url = rules.check_url(data.url, allow_http=allow_http)
     wanted = rules.check_filter(data.event_kinds, data.record_types)
-    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    secret = rules.new_secret()
     head = int(await session.scalar(select(func.coalesce(func.max(OutboxEvent.seq), 0))) or 0)
     hook = Webhook(
         url=url, description=(data.description or "").strip() or None, secret=secret,

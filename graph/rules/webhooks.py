@@ -1,14 +1,24 @@
 """Webhook rules (R-LIVE-6): what may be registered, what an event matches, how it is
-signed, and how long to wait before trying a failed delivery again. Pure functions."""
+signed, and how long to wait before trying a failed delivery again. Pure functions.
+
+Signatures follow the Standard Webhooks scheme, so receivers can verify them with any of
+its libraries: `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, keyed
+with the bytes the `whsec_<base64>` secret encodes. The timestamp is signed, so a receiver
+that refuses old timestamps cannot be fed a captured delivery again later.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import base64
+import binascii
 import ipaddress
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
+
+from standardwebhooks import Webhook as StandardWebhook
 
 from graph.rules.errors import DomainError, ErrorCode, Problem
 from graph.rules.records import text_problem
@@ -16,8 +26,12 @@ from graph.rules.records import text_problem
 # Outbox event kinds a webhook can ask for (graph/events.py).
 EVENT_KINDS = ("record.changed", "timeline.changed", "worklist.changed")
 RECORD_TYPES = ("ACCOUNT", "CONTACT", "LEAD", "OPPORTUNITY", "CASE")
-SIGNATURE_HEADER = "X-Relate-Signature"
+ID_HEADER = "webhook-id"
+TIMESTAMP_HEADER = "webhook-timestamp"
+SIGNATURE_HEADER = "webhook-signature"
 EVENT_ID_HEADER = "X-Relate-Event-Id"
+SECRET_PREFIX = "whsec_"
+SECRET_BYTES = 32
 MAX_URL = 2000
 LOOPBACK_NAMES = frozenset({"localhost"})
 
@@ -69,6 +83,48 @@ def check_url(url: str, *, allow_http: bool) -> str:
     return url
 
 
+# Checked in this order, so the reason given is the most specific one.
+_ADDRESS_KINDS = (
+    ("is_unspecified", "unspecified"),
+    ("is_loopback", "loopback"),
+    ("is_link_local", "link-local"),
+    ("is_multicast", "multicast"),
+    ("is_private", "private"),
+    ("is_reserved", "reserved"),
+)
+
+
+def address_problem(address: str) -> str | None:
+    """Why a webhook may not be sent to this IP address, or None for a public one.
+
+    An IPv4 address wrapped in IPv6 (`::ffff:a.b.c.d`, or 6to4/Teredo forms) is judged as the
+    IPv4 address it reaches; anything not globally routable (shared 100.64/10, documentation
+    ranges…) is refused too."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return "is not an IP address"
+    if isinstance(ip, ipaddress.IPv6Address):
+        wrapped = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if wrapped is not None:
+            return address_problem(str(wrapped))
+    for attribute, kind in _ADDRESS_KINDS:
+        if getattr(ip, attribute):
+            return f"{kind} address {ip}"
+    if not ip.is_global:
+        return f"non-public address {ip}"
+    return None
+
+
+def check_addresses(host: str, addresses: Sequence[str], field: Sequence[str] = ("input", "url")) -> None:
+    """Every address the host resolves to must be public (see `address_problem`)."""
+    for address in addresses:
+        if (why := address_problem(address)) is not None:
+            raise DomainError(ErrorCode.VALIDATION,
+                              f"url must lead to a public address, but {host} leads to a {why} "
+                              "(RELATE_WEBHOOK_ALLOW_PRIVATE allows it)", field)
+
+
 def check_filter(event_kinds: Sequence[str], record_types: Sequence[str]) -> WebhookFilter:
     problems = [
         Problem(ErrorCode.VALIDATION, f"unknown event kind '{k}'", ("input", "eventKinds", str(i)))
@@ -82,14 +138,39 @@ def check_filter(event_kinds: Sequence[str], record_types: Sequence[str]) -> Web
     return WebhookFilter(tuple(dict.fromkeys(event_kinds)), tuple(dict.fromkeys(record_types)))
 
 
-def sign(secret: str, body: bytes) -> str:
-    """The `X-Relate-Signature` value: `sha256=` and the hex HMAC-SHA256 of the exact body."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def new_secret() -> str:
+    """`whsec_` and the standard base64 of 32 random bytes: the key Standard Webhooks expects."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
 
 
-def verify(secret: str, body: bytes, signature: str) -> bool:
-    """What a receiver does (and what the tests do): constant-time comparison."""
-    return hmac.compare_digest(sign(secret, body), signature)
+def legacy_secret_as_standard(secret: str) -> str:
+    """A secret issued before Standard Webhooks signing (`whsec_` + URL-safe text, used as
+    UTF-8 bytes) in the standard form that keys the HMAC with those very bytes."""
+    return SECRET_PREFIX + base64.b64encode(secret.encode()).decode()
+
+
+def is_standard_secret(secret: str) -> bool:
+    if not secret.startswith(SECRET_PREFIX):
+        return False
+    try:
+        return bool(base64.b64decode(secret.removeprefix(SECRET_PREFIX), validate=True))
+    except (binascii.Error, ValueError):
+        return False
+
+
+def message_id(seq: int) -> str:
+    """`webhook-id`: one per event, the same on every retry, so receivers can drop repeats."""
+    return f"evt_{seq}"
+
+
+def signature_headers(secret: str, msg_id: str, sent_at: datetime, body: bytes) -> dict[str, str]:
+    """The three Standard Webhooks headers for one attempt (signed at `sent_at`)."""
+    stamp = sent_at if sent_at.tzinfo else sent_at.replace(tzinfo=UTC)
+    return {
+        ID_HEADER: msg_id,
+        TIMESTAMP_HEADER: str(int(stamp.timestamp())),
+        SIGNATURE_HEADER: StandardWebhook(secret).sign(msg_id, stamp, body),
+    }
 
 
 def backoff_seconds(failures: int, base: float, cap: float) -> float:

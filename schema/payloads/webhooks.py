@@ -14,8 +14,9 @@ class CreateWebhookPayload:
     webhook: Webhook | None = None
     secret: str | None = strawberry.field(
         default=None,
-        description="The signing secret, shown this once: verify `X-Relate-Signature: sha256=<hex>`, the "
-                    "HMAC-SHA256 of the raw request body with this secret.")
+        description="The signing secret (`whsec_<base64>`), shown this once: verify each delivery's "
+                    "Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature`) "
+                    "with it and refuse old timestamps.")
 
 
 @strawberry.type

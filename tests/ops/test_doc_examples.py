@@ -18,7 +18,7 @@ import httpx
 import pytest
 from graphql import OperationType, get_operation_ast, parse
 
-from graph.rules.webhooks import sign
+from graph.rules.webhooks import new_secret, signature_headers
 from tests.ops.conftest import Serve, Served, until
 from tests.ops.receiver import Receiver
 from tests.ops.doc_examples import Example, examples, parse_curl
@@ -173,9 +173,13 @@ def test_the_python_example_runs(example: Example) -> None:
     verify = namespace.get("verify")
     if verify is not None:  # a receiver's signature check must agree with what Relate sends
         body = b'{"eventId":"7","seq":7}'
-        assert verify("whsec_example", body, sign("whsec_example", body))
-        assert not verify("whsec_example", body + b" ", sign("whsec_example", body))
-        assert not verify("whsec_other", body, sign("whsec_example", body))
+        secret, other = new_secret(), new_secret()
+        fresh = signature_headers(secret, "evt_7", datetime.now(UTC), body)
+        old = signature_headers(secret, "evt_7", datetime.now(UTC) - timedelta(minutes=10), body)
+        assert verify(secret, fresh, body)
+        assert not verify(secret, fresh, body + b" ")
+        assert not verify(other, fresh, body)
+        assert not verify(secret, old, body)  # a replayed delivery: its signed timestamp is old
 
 
 def test_the_curl_parser_reads_what_the_readme_writes() -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+from datetime import UTC, datetime
 
 import pytest
 
@@ -56,12 +58,24 @@ def test_a_type_filter_needs_one_matching_record() -> None:
     assert not wanted.wants_types([])
 
 
-def test_the_signature_is_the_hex_hmac_sha256_of_the_exact_body() -> None:
+def test_the_signature_is_the_standard_webhooks_hmac_of_id_timestamp_and_body() -> None:
+    secret = rules.new_secret()
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    assert len(key) == 32 and rules.is_standard_secret(secret)
     body = b'{"seq":1}'
-    expected = hmac.new(b"whsec_s3cret", body, hashlib.sha256).hexdigest()
-    assert rules.sign("whsec_s3cret", body) == f"sha256={expected}"
-    assert rules.verify("whsec_s3cret", body, f"sha256={expected}")
-    assert not rules.verify("whsec_s3cret", body + b"\n", f"sha256={expected}")
+    sent_at = datetime(2026, 12, 7, 11, 0, 5, 900_000, tzinfo=UTC)
+    headers = rules.signature_headers(secret, "evt_1", sent_at, body)
+    expected = base64.b64encode(hmac.new(key, b"evt_1.1796641205." + body, hashlib.sha256).digest()).decode()
+    assert headers == {"webhook-id": "evt_1", "webhook-timestamp": "1796641205", "webhook-signature": f"v1,{expected}"}
+    assert rules.message_id(42) == "evt_42"
+
+
+def test_a_legacy_secret_keeps_its_key_in_the_standard_form() -> None:
+    legacy = "whsec_" + "A-b_" * 10 + "xyz"  # what token_urlsafe(32) gave: not valid base64
+    assert not rules.is_standard_secret(legacy)
+    converted = rules.legacy_secret_as_standard(legacy)
+    assert rules.is_standard_secret(converted)
+    assert base64.b64decode(converted.removeprefix("whsec_")) == legacy.encode()
 
 
 @pytest.mark.parametrize(("status", "delivered"), [(200, True), (204, True), (299, True), (301, False),

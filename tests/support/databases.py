@@ -36,7 +36,9 @@ def run_blocking(coro: Coroutine[Any, Any, T]) -> T:
 
 
 def test_settings(**overrides: object) -> Settings:
-    return Settings(database_url="sqlite+aiosqlite:///unused", **overrides)  # type: ignore[arg-type]
+    values: dict[str, object] = {"webhook_allow_private": True}  # the tests' receivers listen on 127.0.0.1
+    values.update(overrides)
+    return Settings(database_url="sqlite+aiosqlite:///unused", **values)  # type: ignore[arg-type]
 
 
 async def _organise(db: Database) -> None:
