@@ -20,6 +20,8 @@ from schema.payloads import notes as np
 from schema.payloads import records as rp
 from schema.payloads import tracking as tp
 from resolvers import webhooks as webhook_resolvers
+from resolvers import users as user_resolvers
+from schema.payloads import users as user_payloads
 from schema.payloads import webhooks as hook_payloads
 from schema.payloads import work_list as wp
 
@@ -201,4 +203,22 @@ class Mutation:
     delete_webhook: hook_payloads.DeleteWebhookPayload = strawberry.mutation(
         resolver=webhook_resolvers.delete_webhook,
         description="Administrators only: stop deliveries and delete the webhook with its delivery log.",
+    )
+    create_user: user_payloads.UserPayload = strawberry.mutation(
+        resolver=user_resolvers.create_user,
+        description="Administrators only: add a person (R-ADM-2); the email is unique ignoring case.",
+    )
+    update_user: user_payloads.UserPayload = strawberry.mutation(
+        resolver=user_resolvers.update_user,
+        description="Administrators only: change a person's details, unit or roles; the last active system "
+                    "administrator keeps the role (LAST_ADMINISTRATOR).",
+    )
+    deactivate_user: user_payloads.UserPayload = strawberry.mutation(
+        resolver=user_resolvers.deactivate_user,
+        description="Administrators only: the person's tokens, open websockets and cached answers stop at once; "
+                    "their history stays. Never the last active system administrator.",
+    )
+    activate_user: user_payloads.UserPayload = strawberry.mutation(
+        resolver=user_resolvers.activate_user,
+        description="Administrators only: let a deactivated person sign in again.",
     )

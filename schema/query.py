@@ -15,13 +15,14 @@ from resolvers import tracking as tracking_resolvers
 from resolvers import work_list as work_list_resolvers
 from subscriptions import resolvers as live_resolvers
 from resolvers import webhooks as webhook_resolvers
+from resolvers import users as user_resolvers
 from schema.types.webhooks import Webhook, WebhookDelivery
 from schema.types.activities import Activity, ActivityCounts
 from schema.types.audit import AuditEntry
 from schema.types.connection import Connection
 from schema.types.node import Node
 from schema.types.notes import AttachmentPolicy
-from schema.types.principals import Viewer
+from schema.types.principals import Role, User, Viewer
 from schema.types.metadata import RecordTypeInfo
 from schema.types.records import Account, Contact, Record
 from schema.types.reports import ActivityReport, PipelineReport
@@ -114,6 +115,13 @@ class Query:
     webhook_deliveries: Connection[WebhookDelivery] = strawberry.field(
         resolver=webhook_resolvers.webhook_deliveries,
         description="Administrators only: a webhook's delivery log, newest attempt first (R-LIVE-6).",
+    )
+    users: Connection[User] = strawberry.field(
+        resolver=user_resolvers.users,
+        description="The organisation's people by name, active and deactivated (R-ADM-2); filters narrow it.",
+    )
+    roles: list[Role] = strawberry.field(
+        resolver=user_resolvers.roles, description="The security roles, built-in and custom, by name (R-ADM-5).",
     )
     audit_trail: Connection[AuditEntry] = strawberry.field(
         resolver=audit_resolvers.audit_trail,

@@ -31,6 +31,7 @@ class ErrorCode(Enum):
     MALFORMED_FILE = "MALFORMED_FILE"
     AMBIGUOUS = "AMBIGUOUS"
     BATCH_FAILED = "BATCH_FAILED"
+    LAST_ADMINISTRATOR = "LAST_ADMINISTRATOR"
 
 
 @dataclass(frozen=True)
