@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from graph.commands import reassign
 from graph.commands import users as commands
 from graph.queries import users as queries
 from graph.queries.paging import count, fetch_page, position
@@ -23,11 +24,12 @@ from schema.inputs.users import (
     ActivateUserInput,
     CreateUserInput,
     DeactivateUserInput,
+    ReassignRecordsInput,
     UpdateUserInput,
     UserFilter,
     WorkingPeriodInput,
 )
-from schema.payloads.users import UserPayload
+from schema.payloads.users import ReassignRecordsPayload, UserPayload
 from schema.types.connection import Connection, Edge, PageInfo
 from schema.types.principals import Role, User
 
@@ -120,3 +122,14 @@ async def _set_active(info: Info, global_id: str, active: bool) -> UserPayload:
         user_id = decode_id(global_id, USER, ("input", "id"))
         return {"user": User.from_row(await commands.set_user_active(session, scope, user_id, active, now))}
     return await run_mutation(info, UserPayload, work)
+
+
+async def reassign_records(info: Info, input: ReassignRecordsInput) -> ReassignRecordsPayload:
+    async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
+        from_id = decode_id(input.from_user_id, USER, ("input", "fromUserId"))
+        to_id = decode_id(input.to_owner_id, {"User", "Team"}, ("input", "toOwnerId"))
+        moved = await reassign.reassign_records(session, scope, from_id, to_id, now)
+        by_type = {"ACCOUNT": "accounts", "CONTACT": "contacts", "LEAD": "leads",
+                   "OPPORTUNITY": "opportunities", "CASE": "cases"}
+        return {**{by_type[t]: n for t, n in moved.records.items()}, "activities": moved.activities}
+    return await run_mutation(info, ReassignRecordsPayload, work)

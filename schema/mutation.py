@@ -222,3 +222,8 @@ class Mutation:
         resolver=user_resolvers.activate_user,
         description="Administrators only: let a deactivated person sign in again.",
     )
+    reassign_records: user_payloads.ReassignRecordsPayload = strawberry.mutation(
+        resolver=user_resolvers.reassign_records,
+        description="Administrators only: every open record and activity the user owns goes to another active "
+                    "user or team, as one change each (timelines, work lists and live events follow).",
+    )

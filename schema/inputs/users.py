@@ -57,3 +57,9 @@ class DeactivateUserInput:
 @strawberry.input
 class ActivateUserInput:
     id: strawberry.ID
+
+
+@strawberry.input(description="Give every open record and activity a user owns to another user or team.")
+class ReassignRecordsInput:
+    from_user_id: strawberry.ID
+    to_owner_id: strawberry.ID = strawberry.field(description="A User or Team id; must be active.")

@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 
 from graph.db import Database
 from graph.models import Role, User
+from tests.support.activity_factories import task, timeline_owners
 from tests.support.client import Api, gid
 from tests.support.org import Org
-from tests.support.record_factories import table_counts
+from tests.support.record_factories import account, contact, table_counts
 from tests.support.sql_counter import SqlCounter
 
 USER_FIELDS = """id fullName email isActive timeZone businessPhone
@@ -202,3 +203,55 @@ async def test_roles_lists_the_built_in_roles(api: Api, db: Database) -> None:
         names = sorted((await session.scalars(select(Role.name))).all())
     assert [r["name"] for r in listed] == names
     assert {r["name"] for r in listed if r["builtIn"]} == {"salesperson", "sales_manager", "system_administrator"}
+
+
+REASSIGN = "accounts contacts leads opportunities cases activities"
+OWNER = "query($id: ID!) { node(id: $id) { ... on Account { owner { ... on Team { name } ... on User { fullName } } } " \
+        "... on Contact { owner { ... on Team { name } ... on User { fullName } } } " \
+        "... on Task { owner { ... on Team { name } ... on User { fullName } } } } }"
+
+
+async def owner_of(api: Api, global_id: str) -> str:
+    owner = (await api(OWNER, {"id": global_id}))["node"]["owner"]
+    return owner.get("name") or owner["fullName"]
+
+
+async def test_reassign_records_moves_every_open_record_and_activity_with_counts_per_type(
+        api: Api, org: Org, db: Database) -> None:
+    """R-ADM-2: open rows move (their timeline counts too); closed and inactive ones stay."""
+    sam = gid("User", org.users["sales1"])
+    kept = await account(api, "Old Co", ownerId=sam)
+    await api.ok("deactivateRecord", {"id": kept["id"]}, "record { id }")
+    acme = await account(api, "Acme", ownerId=sam)
+    pat = await contact(api, "Pat", "Buyer", ownerId=sam, accountId=acme["id"])
+    call = await task(api, "Call Pat", regardingId=pat["id"])
+    done = await task(api, "Done already", regardingId=pat["id"])
+    await api.ok("completeActivities", {"ids": [done["id"]]}, "results { id }")
+    team = gid("Team", org.team_id)
+    moved = await api.ok("reassignRecords", {"fromUserId": sam, "toOwnerId": team}, REASSIGN)
+    assert {k: v for k, v in moved.items() if k != "errors"} == {
+        "accounts": 1, "contacts": 1, "leads": 0, "opportunities": 0, "cases": 0, "activities": 1}
+    assert [await owner_of(api, i) for i in (acme["id"], pat["id"], call["id"])] == ["Inside Sales"] * 3
+    assert [await owner_of(api, i) for i in (kept["id"], done["id"])] == ["Sam Seller"] * 2
+    assert await timeline_owners(db, pat["id"]) == {org.team_id: 1, org.users["sales1"]: 1}
+    again = await api.ok("reassignRecords", {"fromUserId": sam, "toOwnerId": team}, REASSIGN)
+    assert again["accounts"] == again["activities"] == 0
+
+
+async def test_reassign_records_refuses_a_bad_target_and_changes_nothing(api: Api, org: Org, db: Database) -> None:
+    sam = gid("User", org.users["sales1"])
+    await account(api, "Acme", ownerId=sam)
+    await api.ok("deactivateUser", {"id": gid("User", org.users["norole"])}, "user { id }")
+    before = await table_counts(db)
+    cases = {
+        "DEACTIVATED": {"fromUserId": sam, "toOwnerId": gid("User", org.users["norole"])},
+        "VALIDATION": {"fromUserId": sam, "toOwnerId": sam},
+        "NOT_FOUND": {"fromUserId": gid("User", org.team_id), "toOwnerId": sam},
+    }
+    for code, values in cases.items():
+        payload = await api.mutate("reassignRecords", values, "accounts")
+        assert [e["code"] for e in payload["errors"]] == [code], payload
+    forbidden = await api.mutate("reassignRecords", {"fromUserId": sam, "toOwnerId": gid("User", org.users["sales2"])},
+                                 "accounts", as_="manager")
+    assert [e["code"] for e in forbidden["errors"]] == ["FORBIDDEN"]
+    assert await table_counts(db) == before
