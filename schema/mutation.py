@@ -21,6 +21,8 @@ from schema.payloads import records as rp
 from schema.payloads import tracking as tp
 from resolvers import webhooks as webhook_resolvers
 from resolvers import users as user_resolvers
+from resolvers import organisation as org_resolvers
+from schema.payloads import organisation as org_payloads
 from schema.payloads import users as user_payloads
 from schema.payloads import webhooks as hook_payloads
 from schema.payloads import work_list as wp
@@ -226,4 +228,31 @@ class Mutation:
         resolver=user_resolvers.reassign_records,
         description="Administrators only: every open record and activity the user owns goes to another active "
                     "user or team, as one change each (timelines, work lists and live events follow).",
+    )
+    create_business_unit: org_payloads.BusinessUnitPayload = strawberry.mutation(
+        resolver=org_resolvers.create_business_unit, description="Administrators only: a unit under an active one.",
+    )
+    update_business_unit: org_payloads.BusinessUnitPayload = strawberry.mutation(
+        resolver=org_resolvers.update_business_unit,
+        description="Administrators only: rename, or move under another unit (cycles refused).",
+    )
+    deactivate_business_unit: org_payloads.BusinessUnitPayload = strawberry.mutation(
+        resolver=org_resolvers.deactivate_business_unit,
+        description="Administrators only: refused while the unit has active users, teams or units.",
+    )
+    activate_business_unit: org_payloads.BusinessUnitPayload = strawberry.mutation(
+        resolver=org_resolvers.activate_business_unit, description="Administrators only.",
+    )
+    create_team: org_payloads.TeamPayload = strawberry.mutation(
+        resolver=org_resolvers.create_team, description="Administrators only: a team in an active unit.",
+    )
+    update_team: org_payloads.TeamPayload = strawberry.mutation(
+        resolver=org_resolvers.update_team,
+        description="Administrators only: rename, or move to another unit with what the team owns.",
+    )
+    add_team_members: org_payloads.TeamPayload = strawberry.mutation(
+        resolver=org_resolvers.add_team_members, description="Administrators only; members already in stay.",
+    )
+    remove_team_members: org_payloads.TeamPayload = strawberry.mutation(
+        resolver=org_resolvers.remove_team_members, description="Administrators only.",
     )

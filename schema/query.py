@@ -16,13 +16,14 @@ from resolvers import work_list as work_list_resolvers
 from subscriptions import resolvers as live_resolvers
 from resolvers import webhooks as webhook_resolvers
 from resolvers import users as user_resolvers
+from resolvers import organisation as organisation_resolvers
 from schema.types.webhooks import Webhook, WebhookDelivery
 from schema.types.activities import Activity, ActivityCounts
 from schema.types.audit import AuditEntry
 from schema.types.connection import Connection
 from schema.types.node import Node
 from schema.types.notes import AttachmentPolicy
-from schema.types.principals import Role, User, Viewer
+from schema.types.principals import BusinessUnit, Role, Team, User, Viewer
 from schema.types.metadata import RecordTypeInfo
 from schema.types.records import Account, Contact, Record
 from schema.types.reports import ActivityReport, PipelineReport
@@ -122,6 +123,13 @@ class Query:
     )
     roles: list[Role] = strawberry.field(
         resolver=user_resolvers.roles, description="The security roles, built-in and custom, by name (R-ADM-5).",
+    )
+    business_units: list[BusinessUnit] = strawberry.field(
+        resolver=organisation_resolvers.business_units,
+        description="Every business unit, active or not, by name; `parent` gives the tree (R-ADM-3).",
+    )
+    teams: list[Team] = strawberry.field(
+        resolver=organisation_resolvers.teams, description="Every team by name, with members and roles (R-ADM-4).",
     )
     audit_trail: Connection[AuditEntry] = strawberry.field(
         resolver=audit_resolvers.audit_trail,

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.commands.setup import bump_security_stamp
 from graph.commands.tokens import create_token
+from graph.commands.units import active_unit, restamp_owned
 from graph.models import BusinessUnit, Role, User, UserRole
 from graph.rules import users as rules
 from graph.rules.access import Scope
@@ -139,9 +140,10 @@ async def _apply(session: AsyncSession, user: User, details: UserDetails) -> Non
     if details.working_hours is not None:
         user.working_hours = rules.working_hours(details.working_hours, [*field, "workingHours"]) or None
     if details.business_unit_id is not None and details.business_unit_id != user.business_unit_id:
-        if await session.get(BusinessUnit, details.business_unit_id) is None:
-            raise not_found("business unit", [*field, "businessUnitId"])
+        await active_unit(session, details.business_unit_id, (*field, "businessUnitId"))
         user.business_unit_id = details.business_unit_id
+        if user.id is not None:  # an existing user: what they own moves with them (R-ADM-3)
+            await restamp_owned(session, user.id, details.business_unit_id)
 
 
 async def _set_roles(session: AsyncSession, user_id: uuid.UUID, role_ids: Sequence[uuid.UUID]) -> None:

@@ -15,6 +15,7 @@ from graph.models.principals import (
     RolePrivilege,
     Team,
     TeamMember,
+    TeamRole,
     User,
     UserRole,
 )
@@ -35,6 +36,6 @@ __all__ = [
     "RECORD_CLASSES", "Account", "Activity", "ActivityParty", "ApiToken", "Attachment", "AuditEntry", "Base",
     "BusinessUnit", "Case", "Contact", "EmailSend", "EventTopic", "IdempotencyKey", "Lead", "Note",
     "Opportunity", "OrgSettings", "OutboxEvent", "Principal", "Record", "RecordSequence",
-    "RecordStep", "Role", "RolePrivilege", "Sequence", "SequenceStep", "Team", "TeamMember",
+    "RecordStep", "Role", "RolePrivilege", "Sequence", "SequenceStep", "Team", "TeamMember", "TeamRole",
     "TimelineCount", "TimelineEntry", "User", "UserRole", "Webhook", "WebhookDelivery", "new_id", "utcnow",
 ]

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from graph.models import BusinessUnit, Role, Team, TeamMember, User, UserRole
+from graph.models import BusinessUnit, Role, Team, TeamMember, TeamRole, User, UserRole
 from graph.queries.keyset import SortKey
 
 USER_KEYS = [SortKey("name", User.name), SortKey("id", User.id)]
@@ -46,10 +46,14 @@ def users_query(flt: UserFilter) -> Select[Any]:
     return query
 
 
-async def roles_by_user(session: AsyncSession, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Role]]:
+async def roles_by_principal(session: AsyncSession, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Role]]:
+    """The own roles of users and teams (their ids never collide: one principals table)."""
+    holders = union_all(
+        select(UserRole.user_id.label("holder"), UserRole.role_id.label("role_id")).where(UserRole.user_id.in_(user_ids)),
+        select(TeamRole.team_id, TeamRole.role_id).where(TeamRole.team_id.in_(user_ids)),
+    ).subquery()
     rows = await session.execute(
-        select(UserRole.user_id, Role).join(Role, Role.id == UserRole.role_id)
-        .where(UserRole.user_id.in_(user_ids)).order_by(Role.name)
+        select(holders.c.holder, Role).join(Role, Role.id == holders.c.role_id).order_by(Role.name)
     )
     found: dict[uuid.UUID, list[Role]] = {u: [] for u in user_ids}
     for user_id, role in rows:
@@ -68,6 +72,17 @@ async def teams_by_user(session: AsyncSession, user_ids: Sequence[uuid.UUID]) ->
     return found
 
 
+async def members_by_team(session: AsyncSession, team_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[User]]:
+    rows = await session.execute(
+        select(TeamMember.team_id, User).join(User, User.id == TeamMember.user_id)
+        .where(TeamMember.team_id.in_(team_ids)).order_by(User.name, User.id)
+    )
+    found: dict[uuid.UUID, list[User]] = {t: [] for t in team_ids}
+    for team_id, user in rows:
+        found[team_id].append(user)
+    return found
+
+
 async def units_by_id(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, BusinessUnit]:
     rows = await session.scalars(select(BusinessUnit).where(BusinessUnit.id.in_(ids)))
     return {u.id: u for u in rows}
@@ -75,3 +90,11 @@ async def units_by_id(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[u
 
 async def roles(session: AsyncSession) -> list[Role]:
     return list((await session.scalars(select(Role).order_by(Role.name))).all())
+
+
+async def units(session: AsyncSession) -> list[BusinessUnit]:
+    return list((await session.scalars(select(BusinessUnit).order_by(BusinessUnit.name, BusinessUnit.id))).all())
+
+
+async def teams(session: AsyncSession) -> list[Team]:
+    return list((await session.scalars(select(Team).order_by(Team.name, Team.id))).all())

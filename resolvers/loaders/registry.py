@@ -9,6 +9,7 @@ from graph.rules.access import Scope
 from resolvers.loaders.activity_by_id import ActivityByIdLoader
 from resolvers.loaders.attachments_by_owner import AttachmentsByOwnerLoader
 from resolvers.loaders.business_unit_by_id import BusinessUnitByIdLoader
+from resolvers.loaders.members_by_team import MembersByTeamLoader
 from resolvers.loaders.note_by_id import NoteByIdLoader
 from resolvers.loaders.notes_by_activity import NotesByActivityLoader
 from resolvers.loaders.principal_by_id import PrincipalByIdLoader
@@ -30,6 +31,7 @@ class Loaders:
     business_unit_by_id: BusinessUnitByIdLoader
     roles_by_user: RolesByUserLoader
     teams_by_user: TeamsByUserLoader
+    members_by_team: MembersByTeamLoader
 
     @classmethod
     def for_viewer(cls, db: Database, scope: Scope) -> Loaders:
@@ -44,4 +46,5 @@ class Loaders:
             business_unit_by_id=BusinessUnitByIdLoader(db),
             roles_by_user=RolesByUserLoader(db),
             teams_by_user=TeamsByUserLoader(db),
+            members_by_team=MembersByTeamLoader(db),
         )

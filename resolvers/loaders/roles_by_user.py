@@ -1,4 +1,4 @@
-"""A user's own security roles: a page of users' roles in one statement."""
+"""The own security roles of users or teams: a page of them in one statement."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from aiodataloader import DataLoader
 
 from graph.db import Database
-from graph.queries.users import roles_by_user
+from graph.queries.users import roles_by_principal
 from schema.types.principals import Role
 
 Key = uuid.UUID
@@ -22,5 +22,5 @@ class RolesByUserLoader(DataLoader[Key, Result]):
 
     async def batch_load_fn(self, keys: Sequence[Key]) -> list[Result]:
         async with self.db.read() as session:
-            found = await roles_by_user(session, keys)
+            found = await roles_by_principal(session, keys)
         return [[Role.from_row(r) for r in found.get(k, [])] for k in keys]

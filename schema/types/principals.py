@@ -39,12 +39,17 @@ class WorkingPeriod:
 @strawberry.type(description="A business unit: records owned in it are read at unit depth (R-ADM-3).")
 class BusinessUnit(Node):
     name: str
-    parent_id: strawberry.ID | None
+    is_active: bool
+    parent_raw_id: strawberry.Private[uuid.UUID | None] = None
+
+    @strawberry.field(description="The unit above; null for the root.")
+    def parent(self, info: Info) -> BusinessUnit | None:
+        return now_or_later(info.context.loaders.business_unit_by_id, self.parent_raw_id)
 
     @classmethod
     def from_row(cls, row: models.BusinessUnit) -> BusinessUnit:
-        parent = strawberry.ID(to_global_id("BusinessUnit", row.parent_id)) if row.parent_id else None
-        return cls(id=strawberry.ID(to_global_id("BusinessUnit", row.id)), name=row.name, parent_id=parent)
+        return cls(id=strawberry.ID(to_global_id("BusinessUnit", row.id)), name=row.name,
+                   is_active=row.is_active, parent_raw_id=row.parent_id)
 
 
 @strawberry.type(description="A security role: what its holders may do, by record type, action and depth.")
@@ -99,10 +104,25 @@ class User(Node):
 class Team(Node):
     name: str
     is_active: bool
+    business_unit_raw_id: strawberry.Private[uuid.UUID | None] = None
+    raw_id: strawberry.Private[uuid.UUID | None] = None
+
+    @strawberry.field
+    def business_unit(self, info: Info) -> BusinessUnit | None:
+        return now_or_later(info.context.loaders.business_unit_by_id, self.business_unit_raw_id)
+
+    @strawberry.field(description="The team's roles: its members have them on what the team owns (R-ADM-4).")
+    def roles(self, info: Info) -> list[Role]:
+        return now_or_later(info.context.loaders.roles_by_user, self.raw_id)
+
+    @strawberry.field(description="The members, by name.")
+    def members(self, info: Info) -> list[User]:
+        return now_or_later(info.context.loaders.members_by_team, self.raw_id)
 
     @classmethod
     def from_row(cls, row: models.Team) -> Team:
-        return cls(id=strawberry.ID(to_global_id("Team", row.id)), name=row.name, is_active=row.is_active)
+        return cls(id=strawberry.ID(to_global_id("Team", row.id)), name=row.name, is_active=row.is_active,
+                   business_unit_raw_id=row.business_unit_id, raw_id=row.id)
 
 
 Principal = Annotated[User | Team, strawberry.union("Principal", description="A user or a team: who can own things.")]
