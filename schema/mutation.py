@@ -22,6 +22,8 @@ from schema.payloads import tracking as tp
 from resolvers import webhooks as webhook_resolvers
 from resolvers import users as user_resolvers
 from resolvers import organisation as org_resolvers
+from resolvers import roles as role_resolvers
+from schema.payloads import roles as role_payloads
 from schema.payloads import organisation as org_payloads
 from schema.payloads import users as user_payloads
 from schema.payloads import webhooks as hook_payloads
@@ -255,4 +257,20 @@ class Mutation:
     )
     remove_team_members: org_payloads.TeamPayload = strawberry.mutation(
         resolver=org_resolvers.remove_team_members, description="Administrators only.",
+    )
+    copy_role: role_payloads.RolePayload = strawberry.mutation(
+        resolver=role_resolvers.copy_role,
+        description="Administrators only: a custom role with another role's privileges (built-ins are read-only).",
+    )
+    update_role_privileges: role_payloads.RolePayload = strawberry.mutation(
+        resolver=role_resolvers.update_role_privileges,
+        description="Administrators only: set record type × action × depth on a custom role; holders get the "
+                    "new rights on their next request and live event.",
+    )
+    assign_roles: role_payloads.RoleAssignmentPayload = strawberry.mutation(
+        resolver=role_resolvers.assign_roles, description="Administrators only: give roles to a user or a team.",
+    )
+    remove_roles: role_payloads.RoleAssignmentPayload = strawberry.mutation(
+        resolver=role_resolvers.remove_roles,
+        description="Administrators only: never the last active system administrator's role.",
     )

@@ -113,7 +113,7 @@ def cached_roots_only(query: str, operation_name: str | None, roots: frozenset[s
 # A user's details, unit, roles, teams and working hours change only through commands that
 # bump the security stamp (graph/commands/users.py), and a cached body serves one stamp.
 REVIEWED_TYPES = frozenset({
-    "BusinessUnit", "Role", "WorkingPeriod",
+    "BusinessUnit", "Privilege", "Role", "WorkingPeriod",
     "Account", "AccountConnection", "AccountEdge", "Activity", "ActivityConnection", "ActivityCounts",
     "ActivityEdge", "ActivityParty", "ActivityStateCount", "ActivityTypeCount", "Address", "Appointment",
     "Attachment", "Case", "Contact", "ContactConnection", "ContactEdge", "Email", "Lead", "Node", "Note",

@@ -97,7 +97,7 @@ async def update_user(session: AsyncSession, scope: Scope, user_id: uuid.UUID, d
     await _apply(session, user, details)
     if details.role_ids is not None:
         await _set_roles(session, user.id, details.role_ids)
-        await _require_an_administrator(session)
+        await require_an_administrator(session)
     await session.flush()
     await bump_security_stamp(session)
     return user
@@ -114,7 +114,7 @@ async def set_user_active(session: AsyncSession, scope: Scope, user_id: uuid.UUI
     user.is_active = active
     await session.flush()
     if not active:
-        await _require_an_administrator(session, ["input", "id"])
+        await require_an_administrator(session, ["input", "id"])
     await bump_security_stamp(session)
     return user
 
@@ -156,7 +156,7 @@ async def _set_roles(session: AsyncSession, user_id: uuid.UUID, role_ids: Sequen
     await session.flush()
 
 
-async def _require_an_administrator(session: AsyncSession, field: Sequence[str] | None = None) -> None:
+async def require_an_administrator(session: AsyncSession, field: Sequence[str] | None = None) -> None:
     remaining = await session.scalar(
         select(func.count()).select_from(UserRole)
         .join(Role, Role.id == UserRole.role_id).join(User, User.id == UserRole.user_id)

@@ -43,7 +43,7 @@ def readable(scope: Scope, record_type: str) -> ColumnElement[bool]:
 
 
 def readable_any(scope: Scope, types: Sequence[str] = tuple(RECORD_CLASSES)) -> ColumnElement[bool]:
-    parts = [readable(scope, t) for t in types if scope.depth(t.lower(), "read")]
+    parts = [readable(scope, t) for t in types if scope.widest(t.lower(), "read")]
     return or_(*parts) if parts else false()
 
 

@@ -89,12 +89,11 @@ class TimelineCounts:
 def readable_entries(scope: Scope, entry_type: Any, owner: Any, unit: Any) -> ColumnElement[bool]:
     """Activities and notes have their own read privileges (R-SEC-1), checked on the
     owner and unit copied into the index, so no join is needed to filter."""
-    activity_depth, note_depth = scope.depth("activity", "read"), scope.depth("note", "read")
-    if activity_depth == note_depth:
-        return scope.filter_for(activity_depth, owner, unit)
+    if scope.reads_alike("activity", "note"):
+        return scope.read_filter("activity", owner, unit)
     return or_(
-        and_(entry_type != NOTE, scope.filter_for(activity_depth, owner, unit)),
-        and_(entry_type == NOTE, scope.filter_for(note_depth, owner, unit)),
+        and_(entry_type != NOTE, scope.read_filter("activity", owner, unit)),
+        and_(entry_type == NOTE, scope.read_filter("note", owner, unit)),
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Select, exists, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from graph.models import BusinessUnit, Role, Team, TeamMember, TeamRole, User, UserRole
+from graph.models import BusinessUnit, Role, RolePrivilege, Team, TeamMember, TeamRole, User, UserRole
 from graph.queries.keyset import SortKey
 
 USER_KEYS = [SortKey("name", User.name), SortKey("id", User.id)]
@@ -98,3 +98,14 @@ async def units(session: AsyncSession) -> list[BusinessUnit]:
 
 async def teams(session: AsyncSession) -> list[Team]:
     return list((await session.scalars(select(Team).order_by(Team.name, Team.id))).all())
+
+
+async def privileges_by_role(session: AsyncSession, role_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[RolePrivilege]]:
+    rows = await session.scalars(
+        select(RolePrivilege).where(RolePrivilege.role_id.in_(role_ids), RolePrivilege.depth != "NONE")
+        .order_by(RolePrivilege.record_type, RolePrivilege.action)
+    )
+    found: dict[uuid.UUID, list[RolePrivilege]] = {r: [] for r in role_ids}
+    for row in rows:
+        found[row.role_id].append(row)
+    return found

@@ -13,6 +13,7 @@ from resolvers.loaders.members_by_team import MembersByTeamLoader
 from resolvers.loaders.note_by_id import NoteByIdLoader
 from resolvers.loaders.notes_by_activity import NotesByActivityLoader
 from resolvers.loaders.principal_by_id import PrincipalByIdLoader
+from resolvers.loaders.privileges_by_role import PrivilegesByRoleLoader
 from resolvers.loaders.record_by_id import RecordByIdLoader
 from resolvers.loaders.roles_by_user import RolesByUserLoader
 from resolvers.loaders.sequence_by_id import SequenceByIdLoader
@@ -32,6 +33,7 @@ class Loaders:
     roles_by_user: RolesByUserLoader
     teams_by_user: TeamsByUserLoader
     members_by_team: MembersByTeamLoader
+    privileges_by_role: PrivilegesByRoleLoader
 
     @classmethod
     def for_viewer(cls, db: Database, scope: Scope) -> Loaders:
@@ -47,4 +49,5 @@ class Loaders:
             roles_by_user=RolesByUserLoader(db),
             teams_by_user=TeamsByUserLoader(db),
             members_by_team=MembersByTeamLoader(db),
+            privileges_by_role=PrivilegesByRoleLoader(db),
         )

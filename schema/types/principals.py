@@ -15,6 +15,7 @@ from graph.rules.users import periods
 from resolvers.context import Info, now_or_later
 from resolvers.ids import to_global_id
 from schema.types.node import Node
+from schema.types.privileges import Privilege
 
 
 @strawberry.enum(description="A day of the week; working hours are given per weekday.")
@@ -56,10 +57,16 @@ class BusinessUnit(Node):
 class Role(Node):
     name: str
     built_in: bool = strawberry.field(description="Built-in roles are read-only; copy one to change it.")
+    raw_id: strawberry.Private[uuid.UUID | None] = None
+
+    @strawberry.field(description="Every record type × action the role grants, with its depth.")
+    def privileges(self, info: Info) -> list[Privilege]:
+        return now_or_later(info.context.loaders.privileges_by_role, self.raw_id)
 
     @classmethod
     def from_row(cls, row: models.Role) -> Role:
-        return cls(id=strawberry.ID(to_global_id("Role", row.id)), name=row.name, built_in=row.name in BUILTIN_ROLES)
+        return cls(id=strawberry.ID(to_global_id("Role", row.id)), name=row.name, built_in=row.name in BUILTIN_ROLES,
+                   raw_id=row.id)
 
 
 @strawberry.type
