@@ -120,3 +120,22 @@ class WorkListChanged(Event):
             "userIds": [str(u) for u in self.user_ids],
             "recordId": str(self.record_id) if self.record_id else None, "change": self.change,
         }
+
+
+@dataclass(frozen=True)
+class RecordAccessChanged(Event):
+    """A record was shared or unshared (R-ADM-6): open subscriptions to it, its timeline
+    included, check again at once whether their subscriber may still read it."""
+
+    record_id: uuid.UUID
+    record_type: str
+    principal_id: uuid.UUID
+    change: str  # SHARED, UNSHARED
+    kind: str = field(default="record.changed", init=False)
+
+    def topics(self) -> list[str]:
+        return [record_topic(self.record_id), timeline_topic(self.record_id)]
+
+    def payload(self) -> dict[str, Any]:
+        return {"recordId": str(self.record_id), "recordType": self.record_type, "change": self.change,
+                "fields": [], "principalId": str(self.principal_id)}

@@ -15,6 +15,7 @@ from resolvers.context import Info
 from resolvers.ids import decode_id, decode_ids
 from resolvers.inputs import decode_optional
 from resolvers.mutation_runner import run_mutation
+from resolvers.nodes import register_node_type
 from schema.inputs import organisation as inputs
 from schema.payloads.organisation import BusinessUnitPayload, TeamPayload
 from schema.types.principals import BusinessUnit, Team
@@ -100,3 +101,10 @@ async def remove_team_members(info: Info, input: inputs.RemoveTeamMembersInput) 
         users = decode_ids(input.user_ids, USER, ("input", "userIds"))
         return {"team": Team.from_row(await team_commands.remove_members(session, scope, team_id, users))}
     return await run_mutation(info, TeamPayload, work)
+
+
+async def _unit_node(info: Info, raw_id: Any) -> BusinessUnit | None:
+    return await info.context.loaders.business_unit_by_id.load(raw_id)
+
+
+register_node_type("BusinessUnit", _unit_node)

@@ -10,14 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from graph.commands import roles as commands
 from graph.rules.access import Scope
 from resolvers.context import Info
-from resolvers.ids import decode_id, decode_ids, parse_global_id
+from resolvers.ids import decode_id, decode_ids
+from resolvers.inputs import decode_principal
 from resolvers.mutation_runner import run_mutation
 from schema.inputs import roles as inputs
 from schema.payloads.roles import RoleAssignmentPayload, RolePayload
 from schema.types.principals import Role, principal_node
 
 ROLE = {"Role"}
-PRINCIPAL = {"User", "Team"}
 
 
 async def copy_role(info: Info, input: inputs.CopyRoleInput) -> RolePayload:
@@ -38,7 +38,7 @@ async def update_role_privileges(info: Info, input: inputs.UpdateRolePrivilegesI
 
 async def assign_roles(info: Info, input: inputs.AssignRolesInput) -> RoleAssignmentPayload:
     async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
-        holder = _principal(input.principal_id)
+        holder = decode_principal(input.principal_id, ("input", "principalId"))
         roles = decode_ids(input.role_ids, ROLE, ("input", "roleIds"))
         return {"principal": principal_node(await commands.assign_roles(session, scope, holder, roles))}
     return await run_mutation(info, RoleAssignmentPayload, work)
@@ -46,15 +46,8 @@ async def assign_roles(info: Info, input: inputs.AssignRolesInput) -> RoleAssign
 
 async def remove_roles(info: Info, input: inputs.RemoveRolesInput) -> RoleAssignmentPayload:
     async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
-        holder = _principal(input.principal_id)
+        holder = decode_principal(input.principal_id, ("input", "principalId"))
         roles = decode_ids(input.role_ids, ROLE, ("input", "roleIds"))
         return {"principal": principal_node(await commands.remove_roles(session, scope, holder, roles))}
     return await run_mutation(info, RoleAssignmentPayload, work)
 
-
-def _principal(global_id: str) -> tuple[str, Any]:
-    """("user" | "team", uuid) from a User or Team id."""
-    raw = decode_id(global_id, PRINCIPAL, ("input", "principalId"))
-    parsed = parse_global_id(global_id)
-    assert parsed is not None  # decode_id refused anything else
-    return parsed[0].lower(), raw

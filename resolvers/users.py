@@ -19,6 +19,7 @@ from resolvers.context import Info
 from resolvers.ids import decode_id, decode_ids
 from resolvers.inputs import decode_optional
 from resolvers.mutation_runner import run_mutation
+from resolvers.nodes import register_node_type
 from resolvers.pagination import encode_cursor, page_request
 from schema.inputs.users import (
     ActivateUserInput,
@@ -133,3 +134,12 @@ async def reassign_records(info: Info, input: ReassignRecordsInput) -> ReassignR
                    "OPPORTUNITY": "opportunities", "CASE": "cases"}
         return {**{by_type[t]: n for t, n in moved.records.items()}, "activities": moved.activities}
     return await run_mutation(info, ReassignRecordsPayload, work)
+
+
+async def _role_node(info: Info, raw_id: Any) -> Role | None:
+    async with info.context.db.read() as session:
+        found = await queries.roles_by_id(session, [raw_id])
+    return Role.from_row(found[raw_id]) if raw_id in found else None
+
+
+register_node_type("Role", _role_node)

@@ -23,6 +23,8 @@ from resolvers import webhooks as webhook_resolvers
 from resolvers import users as user_resolvers
 from resolvers import organisation as org_resolvers
 from resolvers import roles as role_resolvers
+from resolvers import sharing as sharing_resolvers
+from schema.payloads import sharing as sharing_payloads
 from schema.payloads import roles as role_payloads
 from schema.payloads import organisation as org_payloads
 from schema.payloads import users as user_payloads
@@ -273,4 +275,14 @@ class Mutation:
     remove_roles: role_payloads.RoleAssignmentPayload = strawberry.mutation(
         resolver=role_resolvers.remove_roles,
         description="Administrators only: never the last active system administrator's role.",
+    )
+    share_record: sharing_payloads.ShareRecordPayload = strawberry.mutation(
+        resolver=sharing_resolvers.share_record,
+        description="Share one record with a user or team (R-ADM-6): it, its timeline and its live events become "
+                    "theirs to read as if their role allowed it. Needs assign rights on it, or a grant to share.",
+    )
+    unshare_record: sharing_payloads.UnshareRecordPayload = strawberry.mutation(
+        resolver=sharing_resolvers.unshare_record,
+        description="Stop sharing at once: lists, node, timelines and counts drop it on the next request, and "
+                    "their open subscriptions to it end with ACCESS_REVOKED.",
     )

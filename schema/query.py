@@ -17,6 +17,8 @@ from subscriptions import resolvers as live_resolvers
 from resolvers import webhooks as webhook_resolvers
 from resolvers import users as user_resolvers
 from resolvers import organisation as organisation_resolvers
+from resolvers import sharing as sharing_resolvers
+from schema.types.sharing import RecordGrant
 from schema.types.webhooks import Webhook, WebhookDelivery
 from schema.types.activities import Activity, ActivityCounts
 from schema.types.audit import AuditEntry
@@ -130,6 +132,10 @@ class Query:
     )
     teams: list[Team] = strawberry.field(
         resolver=organisation_resolvers.teams, description="Every team by name, with members and roles (R-ADM-4).",
+    )
+    record_access: list[RecordGrant] = strawberry.field(
+        resolver=sharing_resolvers.record_access,
+        description="Who a record you may read is shared with, and their rights (R-ADM-6).",
     )
     audit_trail: Connection[AuditEntry] = strawberry.field(
         resolver=audit_resolvers.audit_trail,

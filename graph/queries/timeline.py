@@ -27,6 +27,7 @@ from graph.models import Activity, Note, Record, TimelineCount, TimelineEntry
 from graph.queries.keyset import SortKey
 from graph.queries.paging import PageRequest
 from graph.queries.records import readable_any
+from graph.queries.sharing import shared_with
 from graph.rules.access import Scope
 from graph.rules.errors import not_found
 from graph.rules.rollup import DIRECT, RELATED
@@ -99,7 +100,8 @@ def readable_entries(scope: Scope, entry_type: Any, owner: Any, unit: Any) -> Co
 
 def _narrowing(model: Any, scope: Scope, flt: TimelineFilter, rollup: str) -> list[ColumnElement[bool]]:
     """Conditions on the columns `timeline_entries` and `timeline_counts` share."""
-    found = [readable_entries(scope, model.entry_type, model.owner_id, model.owning_business_unit_id)]
+    found = [or_(readable_entries(scope, model.entry_type, model.owner_id, model.owning_business_unit_id),
+                 shared_with(scope, model.record_id))]
     if rollup == "NONE":
         found.append(model.relation == DIRECT)
     if flt.types:

@@ -109,3 +109,7 @@ async def privileges_by_role(session: AsyncSession, role_ids: Sequence[uuid.UUID
     for row in rows:
         found[row.role_id].append(row)
     return found
+
+
+async def roles_by_id(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Role]:
+    return {r.id: r for r in await session.scalars(select(Role).where(Role.id.in_(ids)))}

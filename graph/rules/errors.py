@@ -32,6 +32,7 @@ class ErrorCode(Enum):
     AMBIGUOUS = "AMBIGUOUS"
     BATCH_FAILED = "BATCH_FAILED"
     LAST_ADMINISTRATOR = "LAST_ADMINISTRATOR"
+    ACCESS_REVOKED = "ACCESS_REVOKED"
 
 
 @dataclass(frozen=True)
