@@ -26,6 +26,7 @@ from graph.queries.principals import Viewer
 from resolvers.context import Context
 from schema.build import build_schema
 from server.auth import authenticate, bearer_token, token_from_init_payload
+from server.identity import IdentityProvider
 from server import demo, health
 from server.downloads import download_route
 from server.observability import Metrics, RequestObservation, count_statements, metrics_endpoint
@@ -60,7 +61,7 @@ class RelateGraphQL(GraphQL):
         viewer, failure = preauthenticated(request.scope), None
         try:
             if viewer is None:
-                viewer = await authenticate(db, token)
+                viewer = await authenticate(db, token, getattr(self.app_state, "identity", None))
         except Exception:  # database down or not migrated: answer UNAVAILABLE, never a 500
             failure = uuid.uuid4().hex[:12]
             log.exception("authentication failed, error %s", failure)
@@ -84,7 +85,8 @@ async def websocket_viewer(context: Context) -> Viewer | None:
     token = token_from_init_payload(context.connection_params) or bearer_token(
         context.request.headers.get("authorization") if context.request else None
     )
-    return await authenticate(context.db, token)
+    state = getattr(getattr(context.request, "app", None), "state", None)
+    return await authenticate(context.db, token, getattr(state, "identity", None))
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None, *,
@@ -149,6 +151,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
     ])
     app.state.db = db
     app.state.after_commit = []
+    app.state.identity = IdentityProvider.configured(settings)
     app.state.metrics = metrics
     app.state.response_cache = cache
     return app

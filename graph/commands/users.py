@@ -77,6 +77,29 @@ async def first_administrator(session: AsyncSession, email: str, name: str | Non
     return FirstAdministrator(user, await create_token(session, address, now, "relate admin create"), created)
 
 
+async def just_in_time_user(session: AsyncSession, email: str, name: str | None, unit_name: str,
+                            role_name: str | None, now: datetime) -> bool:
+    """R-AUTH-1: someone the identity provider vouches for, unknown here, joins the configured
+    unit with the configured role. False when the email is taken (an existing user, active
+    or not: a deactivated person stays out)."""
+    address = rules.normalise_email(email, ["email"])
+    if await _user_by_email(session, address) is not None:
+        return False
+    unit = await session.scalar(select(BusinessUnit).where(BusinessUnit.name == unit_name,
+                                                          BusinessUnit.is_active.is_(True)).limit(1))
+    if unit is None:
+        raise not_found(f"business unit {unit_name}")
+    user = User(name=rules.check_name(name or address.split("@")[0], ["name"]), email=address,
+                business_unit_id=unit.id, created_on=now, time_zone="UTC", is_active=True)
+    session.add(user)
+    await session.flush()
+    if role_name:
+        session.add(UserRole(user_id=user.id, role_id=await _role_id(session, role_name)))
+    await session.flush()
+    await bump_security_stamp(session)
+    return True
+
+
 async def create_user(session: AsyncSession, scope: Scope, details: UserDetails, now: datetime) -> User:
     scope.require_configuration()
     if details.email is None or details.full_name is None or details.business_unit_id is None:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.models import (
@@ -55,6 +55,16 @@ def token_lookup(token: str) -> Select[Any]:
             ApiToken.revoked_on.is_(None),
             User.is_active.is_(True),
         )
+    )
+
+
+def email_lookup(email: str) -> Select[Any]:
+    """Signing in with an identity provider's token (R-AUTH-1): the active user with this
+    email, and the security stamp, in one statement."""
+    return (
+        select(User, OrgSettings.security_stamp)
+        .join(OrgSettings, OrgSettings.id == 1)
+        .where(func.lower(User.email) == email.strip().lower(), User.is_active.is_(True))
     )
 
 
