@@ -24,6 +24,8 @@ from resolvers import users as user_resolvers
 from resolvers import organisation as org_resolvers
 from resolvers import roles as role_resolvers
 from resolvers import sharing as sharing_resolvers
+from resolvers import self_service as self_service_resolvers
+from schema.payloads import self_service as self_payloads
 from schema.payloads import sharing as sharing_payloads
 from schema.payloads import roles as role_payloads
 from schema.payloads import organisation as org_payloads
@@ -285,4 +287,15 @@ class Mutation:
         resolver=sharing_resolvers.unshare_record,
         description="Stop sharing at once: lists, node, timelines and counts drop it on the next request, and "
                     "their open subscriptions to it end with ACCESS_REVOKED.",
+    )
+    update_my_profile: self_payloads.MyProfilePayload = strawberry.mutation(
+        resolver=self_service_resolvers.update_my_profile,
+        description="Your own phones, time zone and working hours (R-AUTH-2); hours decide R-TRACK-3.",
+    )
+    create_my_token: self_payloads.CreateMyTokenPayload = strawberry.mutation(
+        resolver=self_service_resolvers.create_my_token,
+        description="A personal bearer token; the payload's `secret` is shown this once.",
+    )
+    revoke_my_token: self_payloads.RevokeMyTokenPayload = strawberry.mutation(
+        resolver=self_service_resolvers.revoke_my_token, description="One of your tokens stops working at once.",
     )

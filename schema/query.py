@@ -18,6 +18,8 @@ from resolvers import webhooks as webhook_resolvers
 from resolvers import users as user_resolvers
 from resolvers import organisation as organisation_resolvers
 from resolvers import sharing as sharing_resolvers
+from resolvers import self_service as self_service_resolvers
+from schema.types.tokens import ApiToken
 from schema.types.sharing import RecordGrant
 from schema.types.webhooks import Webhook, WebhookDelivery
 from schema.types.activities import Activity, ActivityCounts
@@ -136,6 +138,10 @@ class Query:
     record_access: list[RecordGrant] = strawberry.field(
         resolver=sharing_resolvers.record_access,
         description="Who a record you may read is shared with, and their rights (R-ADM-6).",
+    )
+    my_tokens: list[ApiToken] = strawberry.field(
+        resolver=self_service_resolvers.my_tokens,
+        description="Your active bearer tokens, newest first: label and creation time, never the secret (R-AUTH-2).",
     )
     audit_trail: Connection[AuditEntry] = strawberry.field(
         resolver=audit_resolvers.audit_trail,

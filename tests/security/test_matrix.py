@@ -401,6 +401,13 @@ def operations() -> dict[str, list[Op]]:
         "removeRoles": [admin_op("removeRoles", lambda c: {"principalId": mine(c, "user"),
                                                             "roleIds": [c.world.shared["role:salesperson"]]},
                                  selection="principal { __typename }")],
+        # --- self-service (R-AUTH-2): everyone, on their own profile and tokens ---
+        "myTokens": [Q("myTokens", "self", None, "{ myTokens { id } }", lambda c: {}, per_ownership=False)],
+        "updateMyProfile": [M("updateMyProfile", "self", None, lambda c: {"mobilePhone": "+1 555 0199"},
+                              per_ownership=False, selection="user { id }")],
+        "createMyToken": [M("createMyToken", "self", None, lambda c: {"label": "matrix"}, per_ownership=False,
+                            selection="secret")],
+        "revokeMyToken": [M("revokeMyToken", "self", None, lambda c: {"id": mine(c, "token")}, per_ownership=False)],
         # --- sharing (R-ADM-6): whoever may assign the record shares it ---
         "recordAccess": [Q("recordAccess", "read", "account", "query($id: ID!) { recordAccess(recordId: $id) { rights } }",
                            lambda c: {"id": c.t})],
@@ -787,5 +794,7 @@ async def admin_targets(api: Api, world: Any) -> None:
         await api.ok("deactivateBusinessUnit", {"id": world.shared[f"inactive_unit:{viewer}"]}, "businessUnit { id }")
         world.shared[f"team:{viewer}"] = await made("createTeam", {
             "name": f"Team {viewer}", "businessUnitId": world.shared["unit:sales"]}, "team")
+        spare = await api.ok("createMyToken", {"label": "spare"}, "token { id }", as_=viewer)
+        world.shared[f"token:{viewer}"] = spare["token"]["id"]
         world.shared[f"role:{viewer}"] = await made("copyRole", {
             "roleId": roles["salesperson"], "name": f"Role {viewer}"}, "role")
