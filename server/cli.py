@@ -286,5 +286,14 @@ def export_schema() -> None:
     sys.stdout.write(export_sdl())
 
 
+def _register_administration() -> None:
+    from server.cli_admin import register
+
+    register(app)
+
+
+_register_administration()
+
+
 if __name__ == "__main__":
     app()

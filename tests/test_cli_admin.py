@@ -84,3 +84,32 @@ async def test_admin_create_refuses_a_bad_address_with_one_line(empty_db: Databa
     assert "email is not an email address" in result.stderr and "Traceback" not in result.stderr
     async with empty_db.read() as session:
         assert await session.scalar(select(func.count()).select_from(BusinessUnit)) == 0
+
+
+async def test_the_administration_commands_mirror_the_api_for_scripts(empty_db: Database) -> None:
+    """`relate unit|user|team|role …` by names and emails; errors are one line and exit 1."""
+    assert (await arelate("admin", "create", "ada@example.com", "--name", "Ada")).exit_code == 0
+    steps = [
+        ("unit", "create", "North", "--parent", "Organisation"),
+        ("role", "copy", "salesperson", "North seller"),
+        ("user", "create", "nina@example.com", "--name", "Nina", "--unit", "North", "--role", "North seller"),
+        ("user", "create", "olaf@example.com", "--name", "Olaf", "--unit", "North"),
+        ("team", "create", "North team", "--unit", "North", "--member", "nina@example.com"),
+        ("role", "assign", "olaf@example.com", "salesperson"),
+        ("role", "assign", "North team", "salesperson"),
+        ("role", "remove", "olaf@example.com", "salesperson"),
+        ("user", "deactivate", "olaf@example.com"),
+    ]
+    for step in steps:
+        result = await arelate(*step)
+        assert result.exit_code == 0, (step, result.stderr)
+    token = (await arelate("token", "create", "nina@example.com")).stdout.strip()
+    body = await graphql(empty_db, token, "{ viewer { roles user { businessUnit { name } teams { name roles { name } } } } }")
+    assert body["data"]["viewer"] == {"roles": ["North seller"], "user": {
+        "businessUnit": {"name": "North"}, "teams": [{"name": "North team", "roles": [{"name": "salesperson"}]}]}}
+    last = await arelate("role", "remove", "ada@example.com", "system_administrator")
+    assert last.exit_code == 1 and "last active system administrator" in last.stderr
+    unknown = await arelate("user", "create", "x@example.com", "--name", "X", "--unit", "Nowhere")
+    assert unknown.exit_code == 1 and "no business unit named 'Nowhere'" in unknown.stderr
+    inactive = await arelate("token", "create", "olaf@example.com")
+    assert inactive.exit_code == 1
