@@ -139,3 +139,24 @@ class RecordAccessChanged(Event):
     def payload(self) -> dict[str, Any]:
         return {"recordId": str(self.record_id), "recordType": self.record_type, "change": self.change,
                 "fields": [], "principalId": str(self.principal_id)}
+
+
+def organisation_topic() -> str:
+    return "organisation"
+
+
+@dataclass(frozen=True)
+class OrganisationChanged(Event):
+    """A user, team, unit or role was created or changed (R-ADM-*): the live event every
+    administration mutation publishes, with the actor, after its commit."""
+
+    subject_type: str  # USER, TEAM, BUSINESS_UNIT, ROLE
+    subject_id: uuid.UUID
+    change: str  # CREATED, UPDATED, DEACTIVATED, ACTIVATED, ROLES_CHANGED, MEMBERS_CHANGED, …
+    kind: str = field(default="organisation.changed", init=False)
+
+    def topics(self) -> list[str]:
+        return [organisation_topic()]
+
+    def payload(self) -> dict[str, Any]:
+        return {"subjectType": self.subject_type, "subjectId": str(self.subject_id), "change": self.change}

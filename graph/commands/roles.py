@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from graph.commands.organisation_log import announce
 from graph.commands.setup import bump_security_stamp
 from graph.commands.users import require_an_administrator
 from graph.models import Principal, Role, RolePrivilege, Team, TeamRole, UserRole
@@ -45,6 +46,8 @@ async def copy_role(session: AsyncSession, scope: Scope, role_id: uuid.UUID, nam
                     for p in rows if p.record_type in SECURED_TYPES)
     await session.flush()
     await bump_security_stamp(session)
+    await announce(session, scope.user_id, "ROLE", role.id, "CREATED",
+                   changes=[{"field": "copiedFrom", "old": None, "new": source.name}])
     return role
 
 
@@ -70,6 +73,8 @@ async def update_role_privileges(session: AsyncSession, scope: Scope, role_id: u
                                   depth=change.depth))
         await session.flush()
     await bump_security_stamp(session)
+    await announce(session, scope.user_id, "ROLE", role.id, "PRIVILEGES_CHANGED", changes=[
+        {"field": f"{c.record_type}.{c.action}", "old": None, "new": c.depth} for c in changes])
     return role
 
 
@@ -86,6 +91,7 @@ async def assign_roles(session: AsyncSession, scope: Scope, principal: tuple[str
                         else UserRole(user_id=holder.id, role_id=role_id))
     await session.flush()
     await bump_security_stamp(session)
+    await _announce_roles(session, scope, holder, None, wanted)
     return holder
 
 
@@ -101,7 +107,16 @@ async def remove_roles(session: AsyncSession, scope: Scope, principal: tuple[str
         await session.execute(delete(UserRole).where(UserRole.user_id == holder.id, UserRole.role_id.in_(wanted)))
         await require_an_administrator(session, ["input", "roleIds"])
     await bump_security_stamp(session)
+    await _announce_roles(session, scope, holder, wanted, None)
     return holder
+
+
+async def _announce_roles(session: AsyncSession, scope: Scope, holder: Principal, removed: list[uuid.UUID] | None,
+                          added: list[uuid.UUID] | None) -> None:
+    def listed(ids: list[uuid.UUID] | None) -> list[str] | None:
+        return None if ids is None else sorted(str(i) for i in ids)
+    await announce(session, scope.user_id, holder.kind.upper(), holder.id, "ROLES_CHANGED",
+                   changes=[{"field": "roleIds", "old": listed(removed), "new": listed(added)}])
 
 
 async def _holder(session: AsyncSession, principal: tuple[str, uuid.UUID]) -> Principal:

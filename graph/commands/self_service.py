@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from graph.commands.organisation_log import announce
 from graph.commands.setup import bump_security_stamp
 from graph.models import ApiToken, User
 from graph.rules import users as rules
@@ -40,6 +41,7 @@ async def update_my_profile(session: AsyncSession, scope: Scope, *, business_pho
         user.working_hours = rules.working_hours(working_hours, [*field, "workingHours"]) or None
     await session.flush()
     await bump_security_stamp(session)  # cached answers show the user's details
+    await announce(session, scope.user_id, "USER", user.id, "UPDATED")
     return user
 
 

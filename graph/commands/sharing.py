@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from graph.commands import audit
 from graph.commands.common import secured_type
 from graph.commands.outbox import publish
 from graph.events import RecordAccessChanged
@@ -42,6 +43,9 @@ async def share_record(session: AsyncSession, scope: Scope, record_id: uuid.UUID
         setattr(grant, f"can_{right}", right in wanted)
     grant.granted_on, grant.granted_by_id = now, scope.user_id
     await session.flush()
+    audit.note_change(session.sync_session, "RECORD", record.type, record.id, [
+        {"field": "sharedWith", "old": None, "new": {"principalId": str(grantee.id), "rights": sorted(wanted)}}],
+        scope.user_id, now)
     await publish(session, [RecordAccessChanged(record.id, record.type, grantee.id, "SHARED")], scope.user_id, now)
     return grant
 
@@ -54,6 +58,8 @@ async def unshare_record(session: AsyncSession, scope: Scope, record_id: uuid.UU
         RecordGrant.record_id == record.id, RecordGrant.principal_id == grantee.id))
     if not removed.rowcount:  # type: ignore[attr-defined]
         raise DomainError(ErrorCode.NOT_FOUND, f"the record is not shared with {grantee.name}", ["input", "principalId"])
+    audit.note_change(session.sync_session, "RECORD", record.type, record.id, [
+        {"field": "sharedWith", "old": {"principalId": str(grantee.id)}, "new": None}], scope.user_id, now)
     await publish(session, [RecordAccessChanged(record.id, record.type, grantee.id, "UNSHARED")], scope.user_id, now)
     return record
 

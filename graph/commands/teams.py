@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from graph.commands.organisation_log import announce
 from graph.commands.setup import bump_security_stamp
 from graph.commands.units import active_unit, restamp_owned
 from graph.models import Team, TeamMember, User
@@ -32,6 +33,8 @@ async def create_team(session: AsyncSession, scope: Scope, name: str, unit_id: u
     await session.flush()
     await _add(session, team, member_ids)
     await bump_security_stamp(session)
+    await announce(session, scope.user_id, "TEAM", team.id, "CREATED", now=now,
+                   changes=_members("memberIds", None, member_ids))
     return team
 
 
@@ -48,6 +51,7 @@ async def update_team(session: AsyncSession, scope: Scope, team_id: uuid.UUID, *
         await restamp_owned(session, team.id, unit_id)
     await session.flush()
     await bump_security_stamp(session)
+    await announce(session, scope.user_id, "TEAM", team.id, "UPDATED")
     return team
 
 
@@ -57,6 +61,8 @@ async def add_members(session: AsyncSession, scope: Scope, team_id: uuid.UUID,
     team = await team_for(session, team_id)
     await _add(session, team, user_ids)
     await bump_security_stamp(session)
+    await announce(session, scope.user_id, "TEAM", team.id, "MEMBERS_CHANGED",
+                   changes=_members("memberIds", None, user_ids))
     return team
 
 
@@ -67,7 +73,15 @@ async def remove_members(session: AsyncSession, scope: Scope, team_id: uuid.UUID
     await session.execute(delete(TeamMember).where(TeamMember.team_id == team.id,
                                                    TeamMember.user_id.in_(list(user_ids))))
     await bump_security_stamp(session)
+    await announce(session, scope.user_id, "TEAM", team.id, "MEMBERS_CHANGED",
+                   changes=_members("memberIds", user_ids, None))
     return team
+
+
+def _members(field: str, old: Sequence[uuid.UUID] | None, new: Sequence[uuid.UUID] | None) -> list[dict[str, object]]:
+    def listed(ids: Sequence[uuid.UUID] | None) -> list[str] | None:
+        return None if ids is None else sorted(str(i) for i in ids)
+    return [{"field": field, "old": listed(old), "new": listed(new)}]
 
 
 async def _add(session: AsyncSession, team: Team, user_ids: Sequence[uuid.UUID]) -> None:

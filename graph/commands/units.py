@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from graph.commands.organisation_log import announce
 from graph.commands.setup import bump_security_stamp
 from graph.models import Activity, BusinessUnit, Note, Principal, Record, TimelineCount, TimelineEntry
 from graph.rules.access import Scope, descendants
@@ -34,6 +35,7 @@ async def create_unit(session: AsyncSession, scope: Scope, name: str, parent_id:
     session.add(unit)
     await session.flush()
     await bump_security_stamp(session)
+    await announce(session, scope.user_id, "BUSINESS_UNIT", unit.id, "CREATED", now=now)
     return unit
 
 
@@ -51,6 +53,7 @@ async def update_unit(session: AsyncSession, scope: Scope, unit_id: uuid.UUID, *
     unit.name = checked
     await session.flush()
     await bump_security_stamp(session)
+    await announce(session, scope.user_id, "BUSINESS_UNIT", unit.id, "UPDATED")
     return unit
 
 
@@ -88,6 +91,7 @@ async def set_unit_active(session: AsyncSession, scope: Scope, unit_id: uuid.UUI
     unit.is_active = active
     await session.flush()
     await bump_security_stamp(session)
+    await announce(session, scope.user_id, "BUSINESS_UNIT", unit.id, "ACTIVATED" if active else "DEACTIVATED")
     return unit
 
 

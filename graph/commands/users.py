@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from graph.commands.organisation_log import announce
 from graph.commands.setup import bump_security_stamp
 from graph.commands.tokens import create_token
 from graph.commands.units import active_unit, restamp_owned
@@ -74,6 +75,8 @@ async def first_administrator(session: AsyncSession, email: str, name: str | Non
         session.add(UserRole(user_id=user.id, role_id=admin_role))
     await session.flush()
     await bump_security_stamp(session)
+    await announce(session, user.id, "USER", user.id, "CREATED" if created else "ROLES_CHANGED", now=now,
+                   changes=[{"field": "roles", "old": None, "new": [rules.SYSTEM_ADMINISTRATOR]}])
     return FirstAdministrator(user, await create_token(session, address, now, "relate admin create"), created)
 
 
@@ -97,6 +100,7 @@ async def just_in_time_user(session: AsyncSession, email: str, name: str | None,
         session.add(UserRole(user_id=user.id, role_id=await _role_id(session, role_name)))
     await session.flush()
     await bump_security_stamp(session)
+    await announce(session, None, "USER", user.id, "CREATED", now=now)
     return True
 
 
@@ -110,6 +114,7 @@ async def create_user(session: AsyncSession, scope: Scope, details: UserDetails,
     await session.flush()
     await _set_roles(session, user.id, details.role_ids or ())
     await bump_security_stamp(session)
+    await announce(session, scope.user_id, "USER", user.id, "CREATED", now=now, changes=_roles_change(details))
     return user
 
 
@@ -123,6 +128,7 @@ async def update_user(session: AsyncSession, scope: Scope, user_id: uuid.UUID, d
         await require_an_administrator(session)
     await session.flush()
     await bump_security_stamp(session)
+    await announce(session, scope.user_id, "USER", user.id, "UPDATED", now=now, changes=_roles_change(details))
     return user
 
 
@@ -139,7 +145,14 @@ async def set_user_active(session: AsyncSession, scope: Scope, user_id: uuid.UUI
     if not active:
         await require_an_administrator(session, ["input", "id"])
     await bump_security_stamp(session)
+    await announce(session, scope.user_id, "USER", user.id, "ACTIVATED" if active else "DEACTIVATED", now=now)
     return user
+
+
+def _roles_change(details: UserDetails) -> list[dict[str, object]] | None:
+    if details.role_ids is None:
+        return None
+    return [{"field": "roleIds", "old": None, "new": sorted(str(r) for r in details.role_ids)}]
 
 
 async def _apply(session: AsyncSession, user: User, details: UserDetails) -> None:

@@ -161,3 +161,36 @@ async def test_bad_input_and_non_administrators_change_nothing(api: Api, org: Or
         payload = await api.mutate(name, values, selection)
         assert [e["code"] for e in payload["errors"]] == [code], (name, payload)
     assert await table_counts(db) == before
+
+
+async def test_every_administration_change_is_audited_and_published_with_its_actor(
+        api: Api, org: Org, db: Database) -> None:
+    """SPEC §11: an audit entry (column changes diffed, link changes listed) and a live event."""
+    from sqlalchemy import select
+
+    from graph.models import AuditEntry, OutboxEvent
+    from resolvers.ids import parse_global_id
+
+    roles = {r["name"]: r["id"] for r in (await api("{ roles { id name } }"))["roles"]}
+    made = await api.ok("createUser", {"email": "audit@test.relate", "fullName": "Audit Me",
+                                       "businessUnitId": unit_id(org, "sales"), "roleIds": [roles["salesperson"]]},
+                        "user { id }")
+    user = made["user"]["id"]
+    await api.ok("updateUser", {"id": user, "fullName": "Audited"}, "user { id }")
+    await api.ok("addTeamMembers", {"teamId": gid("Team", org.team_id), "userIds": [user]}, "team { id }")
+    await api.ok("deactivateUser", {"id": user}, "user { id }")
+    raw = parse_global_id(user)
+    assert raw is not None
+    async with db.read() as session:
+        entries = (await session.execute(select(AuditEntry.subject_kind, AuditEntry.action, AuditEntry.changes,
+                                                AuditEntry.actor_id)
+                                         .where(AuditEntry.subject_id == raw[1]).order_by(AuditEntry.id))).all()
+        events = (await session.scalars(select(OutboxEvent.payload).where(OutboxEvent.kind == "organisation.changed")
+                                        .order_by(OutboxEvent.id))).all()
+    assert {actor for *_, actor in entries} == {org.users["admin"]}
+    fields = [[c["field"] for c in changes] for _, _, changes, _ in entries]
+    assert ("PRINCIPAL", "CREATED") == entries[0][:2] and ["roleIds"] in fields and ["name"] in fields
+    assert ["isActive"] in fields
+    assert [e["change"] for e in events if e["subjectId"] == str(raw[1])] == [
+        "CREATED", "UPDATED", "DEACTIVATED"]
+    assert [e["change"] for e in events if e["subjectType"] == "TEAM"] == ["MEMBERS_CHANGED"]
