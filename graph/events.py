@@ -120,3 +120,43 @@ class WorkListChanged(Event):
             "userIds": [str(u) for u in self.user_ids],
             "recordId": str(self.record_id) if self.record_id else None, "change": self.change,
         }
+
+
+@dataclass(frozen=True)
+class RecordAccessChanged(Event):
+    """A record was shared or unshared (R-ADM-6): open subscriptions to it, its timeline
+    included, check again at once whether their subscriber may still read it."""
+
+    record_id: uuid.UUID
+    record_type: str
+    principal_id: uuid.UUID
+    change: str  # SHARED, UNSHARED
+    kind: str = field(default="record.changed", init=False)
+
+    def topics(self) -> list[str]:
+        return [record_topic(self.record_id), timeline_topic(self.record_id)]
+
+    def payload(self) -> dict[str, Any]:
+        return {"recordId": str(self.record_id), "recordType": self.record_type, "change": self.change,
+                "fields": [], "principalId": str(self.principal_id)}
+
+
+def organisation_topic() -> str:
+    return "organisation"
+
+
+@dataclass(frozen=True)
+class OrganisationChanged(Event):
+    """A user, team, unit or role was created or changed (R-ADM-*): the live event every
+    administration mutation publishes, with the actor, after its commit."""
+
+    subject_type: str  # USER, TEAM, BUSINESS_UNIT, ROLE
+    subject_id: uuid.UUID
+    change: str  # CREATED, UPDATED, DEACTIVATED, ACTIVATED, ROLES_CHANGED, MEMBERS_CHANGED, …
+    kind: str = field(default="organisation.changed", init=False)
+
+    def topics(self) -> list[str]:
+        return [organisation_topic()]
+
+    def payload(self) -> dict[str, Any]:
+        return {"subjectType": self.subject_type, "subjectId": str(self.subject_id), "change": self.change}

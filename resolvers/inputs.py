@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 
-from resolvers.ids import decode_id
+from resolvers.ids import decode_id, parse_global_id
 
 ADDRESS_FIELDS = {"line": "address_line", "city": "city", "postal_code": "postal_code", "country": "country"}
 
@@ -43,3 +43,11 @@ def _camel(name: str) -> str:
 
 def decode_optional(global_id: str | None, types: Collection[str] | None, field: Sequence[str]) -> Any:
     return None if global_id is None else decode_id(global_id, types, field)
+
+
+def decode_principal(global_id: str, field: Sequence[str]) -> tuple[str, Any]:
+    """("user" | "team", uuid) from a User or Team id: commands refuse a user's id given as a team's."""
+    raw = decode_id(global_id, {"User", "Team"}, field)
+    parsed = parse_global_id(global_id)
+    assert parsed is not None  # decode_id refused anything else
+    return parsed[0].lower(), raw

@@ -20,6 +20,16 @@ from schema.payloads import notes as np
 from schema.payloads import records as rp
 from schema.payloads import tracking as tp
 from resolvers import webhooks as webhook_resolvers
+from resolvers import users as user_resolvers
+from resolvers import organisation as org_resolvers
+from resolvers import roles as role_resolvers
+from resolvers import sharing as sharing_resolvers
+from resolvers import self_service as self_service_resolvers
+from schema.payloads import self_service as self_payloads
+from schema.payloads import sharing as sharing_payloads
+from schema.payloads import roles as role_payloads
+from schema.payloads import organisation as org_payloads
+from schema.payloads import users as user_payloads
 from schema.payloads import webhooks as hook_payloads
 from schema.payloads import work_list as wp
 
@@ -201,4 +211,91 @@ class Mutation:
     delete_webhook: hook_payloads.DeleteWebhookPayload = strawberry.mutation(
         resolver=webhook_resolvers.delete_webhook,
         description="Administrators only: stop deliveries and delete the webhook with its delivery log.",
+    )
+    create_user: user_payloads.UserPayload = strawberry.mutation(
+        resolver=user_resolvers.create_user,
+        description="Administrators only: add a person (R-ADM-2); the email is unique ignoring case.",
+    )
+    update_user: user_payloads.UserPayload = strawberry.mutation(
+        resolver=user_resolvers.update_user,
+        description="Administrators only: change a person's details, unit or roles; the last active system "
+                    "administrator keeps the role (LAST_ADMINISTRATOR).",
+    )
+    deactivate_user: user_payloads.UserPayload = strawberry.mutation(
+        resolver=user_resolvers.deactivate_user,
+        description="Administrators only: the person's tokens, open websockets and cached answers stop at once; "
+                    "their history stays. Never the last active system administrator.",
+    )
+    activate_user: user_payloads.UserPayload = strawberry.mutation(
+        resolver=user_resolvers.activate_user,
+        description="Administrators only: let a deactivated person sign in again.",
+    )
+    reassign_records: user_payloads.ReassignRecordsPayload = strawberry.mutation(
+        resolver=user_resolvers.reassign_records,
+        description="Administrators only: every open record and activity the user owns goes to another active "
+                    "user or team, as one change each (timelines, work lists and live events follow).",
+    )
+    create_business_unit: org_payloads.BusinessUnitPayload = strawberry.mutation(
+        resolver=org_resolvers.create_business_unit, description="Administrators only: a unit under an active one.",
+    )
+    update_business_unit: org_payloads.BusinessUnitPayload = strawberry.mutation(
+        resolver=org_resolvers.update_business_unit,
+        description="Administrators only: rename, or move under another unit (cycles refused).",
+    )
+    deactivate_business_unit: org_payloads.BusinessUnitPayload = strawberry.mutation(
+        resolver=org_resolvers.deactivate_business_unit,
+        description="Administrators only: refused while the unit has active users, teams or units.",
+    )
+    activate_business_unit: org_payloads.BusinessUnitPayload = strawberry.mutation(
+        resolver=org_resolvers.activate_business_unit, description="Administrators only.",
+    )
+    create_team: org_payloads.TeamPayload = strawberry.mutation(
+        resolver=org_resolvers.create_team, description="Administrators only: a team in an active unit.",
+    )
+    update_team: org_payloads.TeamPayload = strawberry.mutation(
+        resolver=org_resolvers.update_team,
+        description="Administrators only: rename, or move to another unit with what the team owns.",
+    )
+    add_team_members: org_payloads.TeamPayload = strawberry.mutation(
+        resolver=org_resolvers.add_team_members, description="Administrators only; members already in stay.",
+    )
+    remove_team_members: org_payloads.TeamPayload = strawberry.mutation(
+        resolver=org_resolvers.remove_team_members, description="Administrators only.",
+    )
+    copy_role: role_payloads.RolePayload = strawberry.mutation(
+        resolver=role_resolvers.copy_role,
+        description="Administrators only: a custom role with another role's privileges (built-ins are read-only).",
+    )
+    update_role_privileges: role_payloads.RolePayload = strawberry.mutation(
+        resolver=role_resolvers.update_role_privileges,
+        description="Administrators only: set record type × action × depth on a custom role; holders get the "
+                    "new rights on their next request and live event.",
+    )
+    assign_roles: role_payloads.RoleAssignmentPayload = strawberry.mutation(
+        resolver=role_resolvers.assign_roles, description="Administrators only: give roles to a user or a team.",
+    )
+    remove_roles: role_payloads.RoleAssignmentPayload = strawberry.mutation(
+        resolver=role_resolvers.remove_roles,
+        description="Administrators only: never the last active system administrator's role.",
+    )
+    share_record: sharing_payloads.ShareRecordPayload = strawberry.mutation(
+        resolver=sharing_resolvers.share_record,
+        description="Share one record with a user or team (R-ADM-6): it, its timeline and its live events become "
+                    "theirs to read as if their role allowed it. Needs assign rights on it, or a grant to share.",
+    )
+    unshare_record: sharing_payloads.UnshareRecordPayload = strawberry.mutation(
+        resolver=sharing_resolvers.unshare_record,
+        description="Stop sharing at once: lists, node, timelines and counts drop it on the next request, and "
+                    "their open subscriptions to it end with ACCESS_REVOKED.",
+    )
+    update_my_profile: self_payloads.MyProfilePayload = strawberry.mutation(
+        resolver=self_service_resolvers.update_my_profile,
+        description="Your own phones, time zone and working hours (R-AUTH-2); hours decide R-TRACK-3.",
+    )
+    create_my_token: self_payloads.CreateMyTokenPayload = strawberry.mutation(
+        resolver=self_service_resolvers.create_my_token,
+        description="A personal bearer token; the payload's `secret` is shown this once.",
+    )
+    revoke_my_token: self_payloads.RevokeMyTokenPayload = strawberry.mutation(
+        resolver=self_service_resolvers.revoke_my_token, description="One of your tokens stops working at once.",
     )

@@ -15,13 +15,19 @@ from resolvers import tracking as tracking_resolvers
 from resolvers import work_list as work_list_resolvers
 from subscriptions import resolvers as live_resolvers
 from resolvers import webhooks as webhook_resolvers
+from resolvers import users as user_resolvers
+from resolvers import organisation as organisation_resolvers
+from resolvers import sharing as sharing_resolvers
+from resolvers import self_service as self_service_resolvers
+from schema.types.tokens import ApiToken
+from schema.types.sharing import RecordGrant
 from schema.types.webhooks import Webhook, WebhookDelivery
 from schema.types.activities import Activity, ActivityCounts
 from schema.types.audit import AuditEntry
 from schema.types.connection import Connection
 from schema.types.node import Node
 from schema.types.notes import AttachmentPolicy
-from schema.types.principals import Viewer
+from schema.types.principals import BusinessUnit, Role, Team, User, Viewer
 from schema.types.metadata import RecordTypeInfo
 from schema.types.records import Account, Contact, Record
 from schema.types.reports import ActivityReport, PipelineReport
@@ -114,6 +120,28 @@ class Query:
     webhook_deliveries: Connection[WebhookDelivery] = strawberry.field(
         resolver=webhook_resolvers.webhook_deliveries,
         description="Administrators only: a webhook's delivery log, newest attempt first (R-LIVE-6).",
+    )
+    users: Connection[User] = strawberry.field(
+        resolver=user_resolvers.users,
+        description="The organisation's people by name, active and deactivated (R-ADM-2); filters narrow it.",
+    )
+    roles: list[Role] = strawberry.field(
+        resolver=user_resolvers.roles, description="The security roles, built-in and custom, by name (R-ADM-5).",
+    )
+    business_units: list[BusinessUnit] = strawberry.field(
+        resolver=organisation_resolvers.business_units,
+        description="Every business unit, active or not, by name; `parent` gives the tree (R-ADM-3).",
+    )
+    teams: list[Team] = strawberry.field(
+        resolver=organisation_resolvers.teams, description="Every team by name, with members and roles (R-ADM-4).",
+    )
+    record_access: list[RecordGrant] = strawberry.field(
+        resolver=sharing_resolvers.record_access,
+        description="Who a record you may read is shared with, and their rights (R-ADM-6).",
+    )
+    my_tokens: list[ApiToken] = strawberry.field(
+        resolver=self_service_resolvers.my_tokens,
+        description="Your active bearer tokens, newest first: label and creation time, never the secret (R-AUTH-2).",
     )
     audit_trail: Connection[AuditEntry] = strawberry.field(
         resolver=audit_resolvers.audit_trail,

@@ -37,6 +37,7 @@ from server import demo, graphiql, health
 from server.asgi_body import BodyTooLarge
 from server.browsers import cors_middleware, websocket_origins
 from server.graphql_http import GraphQLOverHttp, mark_request_error
+from server.identity import IdentityProvider
 from server.downloads import download_route
 from server.http_operations import http_refusal
 from server.observability import Metrics, RequestObservation, count_statements, metrics_endpoint
@@ -125,7 +126,7 @@ class RelateGraphQL(GraphQL):
         viewer, failure = preauthenticated(request.scope), None
         try:
             if viewer is None:
-                viewer = await authenticate(db, token)
+                viewer = await authenticate(db, token, getattr(self.app_state, "identity", None))
         except Exception:  # database down or not migrated: answer UNAVAILABLE, never a 500
             failure = uuid.uuid4().hex[:12]
             log.exception("authentication failed, error %s", failure)
@@ -149,7 +150,8 @@ async def websocket_viewer(context: Context) -> Viewer | None:
     token = token_from_init_payload(context.connection_params) or bearer_token(
         context.request.headers.get("authorization") if context.request else None
     )
-    return await authenticate(context.db, token)
+    state = getattr(getattr(context.request, "app", None), "state", None)
+    return await authenticate(context.db, token, getattr(state, "identity", None))
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None, *,
@@ -218,6 +220,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
     ])
     app.state.db = db
     app.state.after_commit = []
+    app.state.identity = IdentityProvider.configured(settings)
     app.state.metrics = metrics
     app.state.response_cache = cache
     return app

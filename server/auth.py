@@ -1,12 +1,23 @@
-"""Bearer tokens from the Authorization header or the websocket `connection_init` payload."""
+"""Bearer tokens from the Authorization header or the websocket `connection_init` payload.
+
+Two kinds: Relate's own tokens (`relate token create`, `createMyToken`), looked up by
+digest; and, when an identity provider is configured, its signed access tokens (JWT,
+server/identity.py). Every failure answers the same: not signed in.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
+from graph.commands.users import just_in_time_user
 from graph.db import Database
-from graph.queries.principals import Viewer, viewer_for_token
+from graph.models import utcnow
+from graph.queries.principals import Viewer, email_lookup, viewer_for, viewer_for_token
+from graph.rules.errors import DomainError
+from server.identity import IdentityProvider, looks_like_jwt
 
 
 def bearer_token(header: str | None) -> str | None:
@@ -41,8 +52,36 @@ def token_from_init_payload(payload: Mapping[str, Any] | None) -> str | None:
     return None
 
 
-async def authenticate(db: Database, token: str | None) -> Viewer | None:
+async def authenticate(db: Database, token: str | None, identity: IdentityProvider | None = None) -> Viewer | None:
     if not token:
         return None
+    if identity is not None and looks_like_jwt(token):
+        return await _signed_in_by_provider(db, token, identity)
     async with db.read() as session:
         return await viewer_for_token(session, token)
+
+
+async def _signed_in_by_provider(db: Database, token: str, identity: IdentityProvider) -> Viewer | None:
+    claims = await identity.verified_claims(token)
+    if claims is None:
+        return None
+    email = identity.user_key(claims)
+    async with db.read() as session:
+        row = (await session.execute(email_lookup(email))).first()
+        if row is not None:
+            return await viewer_for(session, row[0], row[1])
+    if identity.jit_unit is None:
+        return None
+    name = claims.get("name") if isinstance(claims.get("name"), str) else None
+    try:
+        async with db.unit_of_work() as session:
+            created = await just_in_time_user(session, email, name, identity.jit_unit, identity.jit_role, utcnow())
+    except DomainError:
+        return None  # a bad address or a unit that is gone: not signed in
+    except IntegrityError:
+        created = True  # a concurrent first request made them: read them below
+    if not created:
+        return None  # the email is a deactivated user's
+    async with db.read() as session:
+        row = (await session.execute(email_lookup(email))).first()
+        return await viewer_for(session, row[0], row[1]) if row is not None else None

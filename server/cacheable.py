@@ -116,7 +116,10 @@ def cached_roots_only(query: str, operation_name: str | None, roots: frozenset[s
 # Read for what their fields depend on: rows whose changes write outbox events, the viewer
 # and the variables. Sequence and its steps are reached only through the `Node` type of
 # ActivityParty.party and Note.about, which return principals, records and activities.
+# A user's details, unit, roles, teams and working hours change only through commands that
+# bump the security stamp (graph/commands/users.py), and a cached body serves one stamp.
 REVIEWED_TYPES = frozenset({
+    "BusinessUnit", "Privilege", "Role", "WorkingPeriod",
     "Account", "AccountConnection", "AccountEdge", "Activity", "ActivityConnection", "ActivityCounts",
     "ActivityEdge", "ActivityParty", "ActivityStateCount", "ActivityTypeCount", "Address", "Appointment",
     "Attachment", "Case", "Contact", "ContactConnection", "ContactEdge", "Email", "Lead", "Node", "Note",

@@ -25,6 +25,8 @@ from server.settings import get_settings
 app = typer.Typer(help="Relate: a customer-engagement GraphQL backend.", no_args_is_help=True)
 token_app = typer.Typer(help="Bearer tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+admin_app = typer.Typer(help="The organisation's administrators.", no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
 err = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
@@ -122,6 +124,20 @@ def token_create(email: str, label: str = typer.Option(None, help="A note for yo
 
     token = _with_session(lambda s: create_token(s, email, utcnow(), label))
     sys.stdout.write(token + "\n")
+
+
+@admin_app.command("create")
+def admin_create(email: str, name: str = typer.Option(None, "--name", help="Full name of a new user.")) -> None:
+    """Make EMAIL a system administrator (R-ADM-1): on an empty database the root business unit
+    and the user are created; an existing user is given the role. Prints only a token."""
+    from graph.commands.users import first_administrator
+    from graph.models import utcnow
+
+    made = _with_session(lambda s: first_administrator(s, email, name, utcnow()))
+    what = "created" if made.created else "is now a system administrator"
+    err.print(f"[green]{escape(made.user.email or email)} {what}[/green]; "
+              "send the token as 'Authorization: Bearer <token>'")
+    sys.stdout.write(made.token + "\n")
 
 
 @token_app.command("revoke")
@@ -268,6 +284,15 @@ def export_schema() -> None:
     from schema.build import export_sdl
 
     sys.stdout.write(export_sdl())
+
+
+def _register_administration() -> None:
+    from server.cli_admin import register
+
+    register(app)
+
+
+_register_administration()
 
 
 if __name__ == "__main__":

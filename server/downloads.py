@@ -41,7 +41,8 @@ def download_route(app_state: Any, settings: Settings) -> Route:
 
     async def download(request: Request) -> Response:
         db: Database = app_state.db
-        viewer = await authenticate(db, bearer_token(request.headers.get("authorization")))
+        viewer = await authenticate(db, bearer_token(request.headers.get("authorization")),
+                                    getattr(app_state, "identity", None))
         if viewer is None:
             return JSONResponse(
                 {"error": "a valid bearer token is required (Authorization: Bearer <token>)",

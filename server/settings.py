@@ -97,6 +97,20 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
         return value
+    # Sign-in with the organisation's identity provider (R-AUTH-1, docs/administration.md):
+    # OpenID Connect access tokens (JWT) are accepted when issuer, audience and JWKS URL are
+    # all set. The user is the active user whose email equals the `oidc_user_claim` claim;
+    # with `oidc_jit_business_unit` set, an unknown one is created there with `oidc_jit_role`.
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = None
+    oidc_user_claim: str = "email"
+    oidc_algorithms: list[str] = ["RS256", "ES256"]
+    oidc_jwks_cache_seconds: float = 300.0
+    oidc_jwks_min_refresh_seconds: float = 10.0
+    oidc_leeway_seconds: float = 30.0
+    oidc_jit_business_unit: str | None = None
+    oidc_jit_role: str | None = None
 
 
 @lru_cache

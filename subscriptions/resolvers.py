@@ -35,12 +35,26 @@ RECORD_TYPE_NAMES = frozenset(RECORD_NAMES.values())
 ENTRY_NAMES = {**ACTIVITY_NAMES, "NOTE": "Note"}
 ADDED_WORDS = frozenset({"ADDED", "CREATED"})
 REMOVED_WORDS = frozenset({"REMOVED", "DELETED"})
+ACCESS_WORDS = frozenset({"SHARED", "UNSHARED"})
 
 
 class Unauthenticated(GraphQLError):
     def __init__(self) -> None:
         super().__init__("the token was revoked or the user deactivated; connect again",
                          extensions={"code": ErrorCode.UNAUTHENTICATED.value})
+
+
+class AccessRevoked(GraphQLError):
+    """The subscriber may no longer read the record (unshared, or their rights changed): the
+    stream ends with this typed error rather than going quiet (R-ADM-6)."""
+
+    def __init__(self) -> None:
+        super().__init__("you may no longer read this record; its updates have stopped",
+                         extensions={"code": ErrorCode.ACCESS_REVOKED.value})
+
+
+def _access_changes(batch: Any) -> list[Any]:
+    return [e for e in batch if e.kind == "record.changed" and e.payload.get("change") in ACCESS_WORDS]
 
 
 def _running(info: Info) -> LiveUpdates | None:
@@ -123,7 +137,7 @@ async def timeline_changed(info: Info, record_id: strawberry.ID,
     await _readable_record(info, raw_id)
     async for batch in live.batches(timeline_topic(raw_id), position):
         events = [e for e in batch if e.kind == "timeline.changed"]
-        if not events:
+        if not events and not _access_changes(batch):
             continue
         loaders = await _recheck(info, live)
         record, *entries = await asyncio.gather(
@@ -131,7 +145,7 @@ async def timeline_changed(info: Info, record_id: strawberry.ID,
             *(_entry(loaders, str(e.payload.get("entryType")), uuid.UUID(e.payload["entryId"])) for e in events),
         )
         if record is None:
-            continue  # the timeline itself is no longer readable
+            raise AccessRevoked()  # the timeline itself is no longer readable
         for event, entry in zip(events, entries, strict=True):
             if entry is None:
                 continue  # not readable now (or gone): not pushed, not even counted
@@ -158,8 +172,10 @@ async def record_changed(info: Info, id: strawberry.ID,
         loaders = await _recheck(info, live)
         record = await loaders.record_by_id.load(raw_id)
         if record is None:
-            continue
+            raise AccessRevoked()
         for event in events:
+            if event.payload.get("change") in ACCESS_WORDS:
+                continue  # who may read it changed, not the record
             yield RecordChangedEvent(cursor=event.cursor, change=_change(str(event.payload.get("change"))),
                                      changed_fields=[_camel(f) for f in event.payload.get("fields", ())],
                                      record=record)

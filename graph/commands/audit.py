@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from graph.models import Activity, AuditEntry, Note, OutboxEvent, Record
+from graph.models import Activity, AuditEntry, BusinessUnit, Note, OutboxEvent, Principal, Record, Role, Team
 
 NOT_AUDITED = frozenset({
     "id", "type", "created_on", "created_by_id", "modified_on", "modified_by_id", "version",
@@ -72,7 +72,24 @@ def subject(row: Any) -> tuple[str, str] | None:
         return "ACTIVITY", row.type
     if isinstance(row, Note):
         return "NOTE", "NOTE"
+    # The organisation (R-ADM-*): people, teams, units and roles are audited like records.
+    if isinstance(row, Principal):
+        return "PRINCIPAL", str(row.kind or ("team" if isinstance(row, Team) else "user")).upper()
+    if isinstance(row, BusinessUnit):
+        return "UNIT", "BUSINESS_UNIT"
+    if isinstance(row, Role):
+        return "ROLE", "ROLE"
     return None
+
+
+def note_change(session: Session, kind: str, subject_type: str, subject_id: uuid.UUID,
+                changes: list[dict[str, Any]], actor_id: uuid.UUID | None, now: datetime | None) -> None:
+    """A change the flush hook cannot see as a column (roles held, members, privileges,
+    grants: rows of link tables), written to the trail with the same commit."""
+    trail = session.info.get(INFO_KEY) or _trail(session)
+    trail.learn(actor_id, now)
+    trail.entries.append(Pending(kind, subject_type, subject_id, "UPDATED", changes, actor_id, now, None,
+                                 session.get_nested_transaction()))
 
 
 def field_name(key: str) -> str:
@@ -113,7 +130,8 @@ def changed_fields(row: Any) -> list[dict[str, Any]]:
 
 def _stamped(row: Any) -> bool:
     """Did this flush bump the row's version (a stamped write, R-API-1)?"""
-    return bool(inspect(row).attrs["version"].history.added)
+    attrs = inspect(row).attrs
+    return "version" in attrs and bool(attrs["version"].history.added)
 
 
 def _trail(session: Session) -> Trail:
@@ -136,9 +154,10 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
         if row.id is None:
             row.id = uuid.uuid4()  # the column default would come too late to name the subject
         trail.created.add(row.id)
-        trail.learn(row.created_by_id, row.created_on)
-        trail.entries.append(Pending(*kind, row.id, "CREATED", [], row.created_by_id, row.created_on, row.version,
-                                     session.get_nested_transaction()))
+        created_by, created_on = getattr(row, "created_by_id", None), getattr(row, "created_on", None)
+        trail.learn(created_by, created_on)
+        trail.entries.append(Pending(*kind, row.id, "CREATED", [], created_by, created_on,
+                                     getattr(row, "version", None), session.get_nested_transaction()))
     for row in session.dirty:
         kind = subject(row)
         if kind is None or row.id in (trail.created if trail else ()):
@@ -152,7 +171,7 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
             trail.learn(row.modified_by_id, row.modified_on)
         trail.entries.append(Pending(*kind, row.id, "UPDATED", changes,
                                      row.modified_by_id if stamped else None,
-                                     row.modified_on if stamped else None, row.version,
+                                     row.modified_on if stamped else None, getattr(row, "version", None),
                                      session.get_nested_transaction()))
     for row in session.deleted:
         kind = subject(row)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.models import IdempotencyKey, Principal, Record
 from graph.queries.metadata import type_label
+from graph.queries.sharing import granted
 from graph.rules.access import Scope
 from graph.rules.errors import DomainError, ErrorCode, not_found
 from graph.rules import records as record_rules
@@ -47,14 +48,22 @@ async def record_for(
     label = cls.__name__.lower()
     if row is None:
         raise not_found(label, field)
-    scope.require(action, secured_type(row.type), row, label, field)
+    secured = secured_type(row.type)
+    if scope.can("read", secured, row) and scope.can(action, secured, row):
+        return row
+    # Not by role: a grant on this one record may allow it (R-ADM-6).
+    if not (scope.can("read", secured, row) or await granted(session, scope, row.id, "read")):
+        raise not_found(label, field)
+    if not (scope.can(action, secured, row) or await granted(session, scope, row.id, action)):
+        raise DomainError(ErrorCode.FORBIDDEN, f"you may not {action.replace('_', ' ')} this {label}", field)
     return row
 
 
 async def any_record(session: AsyncSession, scope: Scope, record_id: uuid.UUID, field: tuple[str, ...]) -> Record:
-    """A record of any type the viewer may read, else NOT_FOUND (no existence hint)."""
+    """A record of any type the viewer may read (by role or grant), else NOT_FOUND (no existence hint)."""
     row = await session.get(Record, record_id)
-    if row is None or not scope.can("read", secured_type(row.type), row):
+    if row is None or not (scope.can("read", secured_type(row.type), row)
+                           or await granted(session, scope, row.id, "read")):
         raise not_found("record", field)
     return row
 

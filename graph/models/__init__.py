@@ -15,6 +15,7 @@ from graph.models.principals import (
     RolePrivilege,
     Team,
     TeamMember,
+    TeamRole,
     User,
     UserRole,
 )
@@ -27,6 +28,7 @@ from graph.models.records import (
     Opportunity,
     Record,
 )
+from graph.models.sharing import RecordGrant
 from graph.models.sequences import RecordSequence, RecordStep, Sequence, SequenceStep
 from graph.models.timeline import TimelineCount, TimelineEntry
 from graph.models.webhooks import Webhook, WebhookDelivery
@@ -34,7 +36,7 @@ from graph.models.webhooks import Webhook, WebhookDelivery
 __all__ = [
     "RECORD_CLASSES", "Account", "Activity", "ActivityParty", "ApiToken", "Attachment", "AuditEntry", "Base",
     "BusinessUnit", "Case", "Contact", "EmailSend", "EventTopic", "IdempotencyKey", "Lead", "Note",
-    "Opportunity", "OrgSettings", "OutboxEvent", "Principal", "Record", "RecordSequence",
-    "RecordStep", "Role", "RolePrivilege", "Sequence", "SequenceStep", "Team", "TeamMember",
+    "Opportunity", "OrgSettings", "OutboxEvent", "Principal", "Record", "RecordGrant", "RecordSequence",
+    "RecordStep", "Role", "RolePrivilege", "Sequence", "SequenceStep", "Team", "TeamMember", "TeamRole",
     "TimelineCount", "TimelineEntry", "User", "UserRole", "Webhook", "WebhookDelivery", "new_id", "utcnow",
 ]

@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from graph.models.base import Base, new_id
@@ -22,6 +22,8 @@ class BusinessUnit(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200))
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("business_units.id"))
+    # A deactivated unit takes no new users or teams; it has none active (R-ADM-3).
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
 
 class Principal(Base):
@@ -83,6 +85,15 @@ class UserRole(Base):
     __tablename__ = "user_roles"
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("principals.id"), primary_key=True)
+    role_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("roles.id"), primary_key=True)
+
+
+class TeamRole(Base):
+    """A team's roles: they apply to its members on what the team owns (R-ADM-4)."""
+
+    __tablename__ = "team_roles"
+
+    team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("principals.id"), primary_key=True)
     role_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("roles.id"), primary_key=True)
 
 

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, false, func, literal, select
+from sqlalchemy import ColumnElement, Select, case, false, func, literal, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.models import Activity
 from graph.models.base import UTCDateTime
 from graph.queries.keyset import SortKey
+from graph.queries.sharing import on_a_shared_timeline
 from graph.rules import activity_states as states
 from graph.rules.access import Scope
 from graph.rules.errors import DomainError, ErrorCode
@@ -30,7 +31,11 @@ PRIORITY_RANK = {"LOW": 1, "NORMAL": 2, "HIGH": 3}
 
 
 def readable_activities(scope: Scope) -> ColumnElement[bool]:
-    return scope.read_filter("activity", Activity.owner_id, Activity.owning_business_unit_id)
+    """By the viewer's roles, or on the timeline of a record shared with them (R-ADM-6)."""
+    if scope.reads_everything("activity"):
+        return true()
+    return or_(scope.read_filter("activity", Activity.owner_id, Activity.owning_business_unit_id),
+               on_a_shared_timeline(scope, Activity.id))
 
 
 async def activities_by_id(session: AsyncSession, scope: Scope, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Activity]:

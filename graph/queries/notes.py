@@ -11,16 +11,22 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.models import Activity, Attachment, Note, OrgSettings
+from graph.queries.activities import readable_activities
+from graph.queries.sharing import on_a_shared_timeline
 from graph.rules.access import Scope
 from graph.rules.attachments import AttachmentPolicy
 
 
 def readable_notes(scope: Scope) -> ColumnElement[bool]:
-    return scope.read_filter("note", Note.owner_id, Note.owning_business_unit_id)
+    """By the viewer's roles, or on the timeline of a record shared with them (R-ADM-6)."""
+    if scope.reads_everything("note"):
+        return true()
+    return or_(scope.read_filter("note", Note.owner_id, Note.owning_business_unit_id),
+               on_a_shared_timeline(scope, Note.id))
 
 
 async def notes_by_id(session: AsyncSession, scope: Scope, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Note]:
@@ -64,8 +70,7 @@ def readable_attachments(scope: Scope) -> ColumnElement[bool]:
     """Attachments whose note or activity the viewer may read (use with the outer joins below)."""
     return or_(
         and_(Attachment.note_id.is_not(None), Note.id.is_not(None), readable_notes(scope)),
-        and_(Attachment.activity_id.is_not(None), Activity.id.is_not(None),
-             scope.read_filter("activity", Activity.owner_id, Activity.owning_business_unit_id)),
+        and_(Attachment.activity_id.is_not(None), Activity.id.is_not(None), readable_activities(scope)),
     )
 
 

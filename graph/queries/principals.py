@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.models import (
@@ -23,11 +23,13 @@ from graph.models import (
     Principal,
     Role,
     RolePrivilege,
+    Team,
     TeamMember,
+    TeamRole,
     User,
     UserRole,
 )
-from graph.rules.access import Depth, Scope, descendants, merge_privileges
+from graph.rules.access import Depth, Scope, TeamGrant, descendants, merge_privileges
 from graph.rules.tokens import token_digest
 
 
@@ -53,6 +55,16 @@ def token_lookup(token: str) -> Select[Any]:
             ApiToken.revoked_on.is_(None),
             User.is_active.is_(True),
         )
+    )
+
+
+def email_lookup(email: str) -> Select[Any]:
+    """Signing in with an identity provider's token (R-AUTH-1): the active user with this
+    email, and the security stamp, in one statement."""
+    return (
+        select(User, OrgSettings.security_stamp)
+        .join(OrgSettings, OrgSettings.id == 1)
+        .where(func.lower(User.email) == email.strip().lower(), User.is_active.is_(True))
     )
 
 
@@ -84,22 +96,43 @@ async def build_scope(session: AsyncSession, user: User) -> Scope:
             .where(UserRole.user_id == user.id)
         )
     ).all()
-    team_ids = (
-        await session.scalars(select(TeamMember.team_id).where(TeamMember.user_id == user.id))
+    # The viewer's teams, each with its own roles' privileges (none: one row of NULLs).
+    team_rows = (
+        await session.execute(
+            select(Team.id, Team.business_unit_id, TeamRole.role_id, RolePrivilege.record_type,
+                   RolePrivilege.action, RolePrivilege.depth)
+            .join(TeamMember, TeamMember.team_id == Team.id)
+            .outerjoin(TeamRole, TeamRole.team_id == Team.id)
+            .outerjoin(RolePrivilege, RolePrivilege.role_id == TeamRole.role_id)
+            .where(TeamMember.user_id == user.id)
+        )
     ).all()
     units = (await session.execute(select(BusinessUnit.id, BusinessUnit.parent_id))).all()
+    tree = {u: p for u, p in units}
     by_role: dict[str, dict[tuple[str, str], Depth]] = {}
     for name, record_type, action, depth in privileges:
         grants = by_role.setdefault(name, {})
         if record_type is not None:
             grants[(record_type, action)] = Depth[depth]
+    team_units: dict[uuid.UUID, uuid.UUID] = {}
+    team_roles: dict[uuid.UUID, dict[uuid.UUID, dict[tuple[str, str], Depth]]] = {}
+    for team_id, unit_id, role_id, record_type, action, depth in team_rows:
+        team_units[team_id] = unit_id
+        roles = team_roles.setdefault(team_id, {})
+        if role_id is not None and record_type is not None:
+            roles.setdefault(role_id, {})[(record_type, action)] = Depth[depth]
     return Scope(
         user_id=user.id,
         business_unit_id=user.business_unit_id,
-        team_ids=frozenset(team_ids),
-        deep_unit_ids=descendants(user.business_unit_id, {u: p for u, p in units}),
+        team_ids=frozenset(team_units),
+        deep_unit_ids=descendants(user.business_unit_id, tree),
         privileges=merge_privileges(by_role.values()),
         role_names=frozenset(by_role),
+        team_grants=tuple(
+            TeamGrant(team_id, team_units[team_id], descendants(team_units[team_id], tree),
+                      merge_privileges(roles.values()))
+            for team_id, roles in sorted(team_roles.items()) if roles
+        ),
     )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, Date, DateTime, cast, func, literal_column
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.models import Activity, Principal, Record, TeamMember, TimelineEntry
+from graph.queries.activities import readable_activities
 from graph.queries.records import readable, records_by_id
 from graph.queries.timeline import record_tree
 from graph.rules.access import Scope
@@ -132,7 +133,7 @@ async def activity_report(session: AsyncSession, scope: Scope, req: ActivityRepo
     stmt = stmt.select_from(Activity)
     if "OWNER" in groups:
         stmt = stmt.join(Principal, Principal.id == Activity.owner_id)
-    stmt = stmt.where(scope.read_filter("activity", Activity.owner_id, Activity.owning_business_unit_id))
+    stmt = stmt.where(readable_activities(scope))
     if req.record_id is not None:
         found = await records_by_id(session, scope, [req.record_id])
         if req.record_id not in found:

@@ -27,6 +27,7 @@ from graph.models import Activity, Note, Record, TimelineCount, TimelineEntry
 from graph.queries.keyset import SortKey
 from graph.queries.paging import PageRequest
 from graph.queries.records import readable_any
+from graph.queries.sharing import shared_with
 from graph.rules.access import Scope
 from graph.rules.errors import not_found
 from graph.rules.rollup import DIRECT, RELATED
@@ -89,18 +90,18 @@ class TimelineCounts:
 def readable_entries(scope: Scope, entry_type: Any, owner: Any, unit: Any) -> ColumnElement[bool]:
     """Activities and notes have their own read privileges (R-SEC-1), checked on the
     owner and unit copied into the index, so no join is needed to filter."""
-    activity_depth, note_depth = scope.depth("activity", "read"), scope.depth("note", "read")
-    if activity_depth == note_depth:
-        return scope.filter_for(activity_depth, owner, unit)
+    if scope.reads_alike("activity", "note"):
+        return scope.read_filter("activity", owner, unit)
     return or_(
-        and_(entry_type != NOTE, scope.filter_for(activity_depth, owner, unit)),
-        and_(entry_type == NOTE, scope.filter_for(note_depth, owner, unit)),
+        and_(entry_type != NOTE, scope.read_filter("activity", owner, unit)),
+        and_(entry_type == NOTE, scope.read_filter("note", owner, unit)),
     )
 
 
 def _narrowing(model: Any, scope: Scope, flt: TimelineFilter, rollup: str) -> list[ColumnElement[bool]]:
     """Conditions on the columns `timeline_entries` and `timeline_counts` share."""
-    found = [readable_entries(scope, model.entry_type, model.owner_id, model.owning_business_unit_id)]
+    found = [or_(readable_entries(scope, model.entry_type, model.owner_id, model.owning_business_unit_id),
+                 shared_with(scope, model.record_id))]
     if rollup == "NONE":
         found.append(model.relation == DIRECT)
     if flt.types:

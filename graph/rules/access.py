@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, false, true
+from sqlalchemy import ColumnElement, false, or_, true
 
 from graph.rules.errors import DomainError, ErrorCode
 
@@ -71,6 +71,51 @@ class Owned(Protocol):
 
 
 @dataclass(frozen=True)
+class TeamGrant:
+    """A team's own roles, held by each member for what the team owns (R-ADM-4, Dataverse
+    owner teams): USER depth means rows the team owns; unit depths are the team's unit."""
+
+    team_id: uuid.UUID
+    unit_id: uuid.UUID
+    deep_unit_ids: frozenset[uuid.UUID]
+    privileges: Privileges
+
+    def depth(self, record_type: str, action: str) -> Depth:
+        return self.privileges.get((record_type, action), Depth.NONE)
+
+    def allows(self, depth: Depth, owner_id: uuid.UUID, unit_id: uuid.UUID) -> bool:
+        return _allows(depth, owner_id in (self.team_id,), unit_id == self.unit_id, unit_id in self.deep_unit_ids)
+
+    def filter_for(self, depth: Depth, owner_col: Any, unit_col: Any) -> ColumnElement[bool]:
+        return _filter(depth, lambda: owner_col == self.team_id, lambda: unit_col == self.unit_id,
+                       lambda: unit_col.in_(sorted(self.deep_unit_ids)))
+
+
+def _allows(depth: Depth, owned: bool, in_unit: bool, in_deep: bool) -> bool:
+    if depth == Depth.ORGANIZATION:
+        return True
+    if depth == Depth.BUSINESS_UNIT_DEEP:
+        return in_deep
+    if depth == Depth.BUSINESS_UNIT:
+        return in_unit
+    if depth == Depth.USER:
+        return owned
+    return False
+
+
+def _filter(depth: Depth, owned: Any, in_unit: Any, in_deep: Any) -> ColumnElement[bool]:
+    if depth == Depth.ORGANIZATION:
+        return true()
+    if depth == Depth.BUSINESS_UNIT_DEEP:
+        return in_deep()
+    if depth == Depth.BUSINESS_UNIT:
+        return in_unit()
+    if depth == Depth.USER:
+        return owned()
+    return false()
+
+
+@dataclass(frozen=True)
 class Scope:
     """What one viewer may do, independent of any request or session."""
 
@@ -81,31 +126,32 @@ class Scope:
     deep_unit_ids: frozenset[uuid.UUID]
     privileges: Privileges = field(default_factory=dict)
     role_names: frozenset[str] = frozenset()
+    team_grants: tuple[TeamGrant, ...] = ()
 
     @property
     def principal_ids(self) -> frozenset[uuid.UUID]:
         return self.team_ids | {self.user_id}
 
     def depth(self, record_type: str, action: str) -> Depth:
+        """The depth of the viewer's own roles (a team's roles reach only what the team owns)."""
         return self.privileges.get((record_type, action), Depth.NONE)
 
+    def widest(self, record_type: str, action: str) -> Depth:
+        """The deepest grant from the viewer's roles or any of their teams' roles."""
+        return max([self.depth(record_type, action), *(g.depth(record_type, action) for g in self.team_grants)])
+
     def can(self, action: str, record_type: str, row: Owned) -> bool:
-        return self.allows(self.depth(record_type, action), row.owner_id, row.owning_business_unit_id)
+        return self.can_own(action, record_type, row.owner_id, row.owning_business_unit_id)
 
     def allows(self, depth: Depth, owner_id: uuid.UUID, unit_id: uuid.UUID) -> bool:
-        if depth == Depth.ORGANIZATION:
-            return True
-        if depth == Depth.BUSINESS_UNIT_DEEP:
-            return unit_id in self.deep_unit_ids
-        if depth == Depth.BUSINESS_UNIT:
-            return unit_id == self.business_unit_id
-        if depth == Depth.USER:
-            return owner_id in self.principal_ids
-        return False
+        return _allows(depth, owner_id in self.principal_ids, unit_id == self.business_unit_id,
+                       unit_id in self.deep_unit_ids)
 
     def can_own(self, action: str, record_type: str, owner_id: uuid.UUID, unit_id: uuid.UUID) -> bool:
-        """May the viewer create (or assign) a row that will be owned like this?"""
-        return self.allows(self.depth(record_type, action), owner_id, unit_id)
+        """May the viewer act on (create, assign …) a row owned like this, by their roles or a team's?"""
+        if self.allows(self.depth(record_type, action), owner_id, unit_id):
+            return True
+        return any(g.allows(g.depth(record_type, action), owner_id, unit_id) for g in self.team_grants)
 
     def require(self, action: str, record_type: str, row: Owned, what: str = "record",
                 field: Sequence[str] | None = None) -> None:
@@ -126,22 +172,26 @@ class Scope:
             raise DomainError(ErrorCode.FORBIDDEN, "only administrators may change configuration")
 
     def read_filter(self, record_type: str, owner_col: Any, unit_col: Any) -> ColumnElement[bool]:
-        """The SQL predicate for "rows of this type the viewer may read"."""
-        return self.filter_for(self.depth(record_type, "read"), owner_col, unit_col)
+        """The SQL predicate for "rows of this type the viewer may read": their roles' depth,
+        or a team's roles on what the team owns."""
+        own = self.filter_for(self.depth(record_type, "read"), owner_col, unit_col)
+        if self.reads_everything(record_type):
+            return true()
+        teams = [g.filter_for(g.depth(record_type, "read"), owner_col, unit_col)
+                 for g in self.team_grants if g.depth(record_type, "read") > Depth.NONE]
+        return or_(own, *teams) if teams else own
+
+    def reads_alike(self, first: str, second: str) -> bool:
+        """Do two record types have the very same read predicate?"""
+        return all(holder.depth(first, "read") == holder.depth(second, "read")
+                   for holder in (self, *self.team_grants))
 
     def filter_for(self, depth: Depth, owner_col: Any, unit_col: Any) -> ColumnElement[bool]:
-        if depth == Depth.ORGANIZATION:
-            return true()
-        if depth == Depth.BUSINESS_UNIT_DEEP:
-            return unit_col.in_(sorted(self.deep_unit_ids))
-        if depth == Depth.BUSINESS_UNIT:
-            return unit_col == self.business_unit_id
-        if depth == Depth.USER:
-            return owner_col.in_(sorted(self.principal_ids))
-        return false()
+        return _filter(depth, lambda: owner_col.in_(sorted(self.principal_ids)),
+                       lambda: unit_col == self.business_unit_id, lambda: unit_col.in_(sorted(self.deep_unit_ids)))
 
     def reads_everything(self, record_type: str) -> bool:
-        return self.depth(record_type, "read") == Depth.ORGANIZATION
+        return self.widest(record_type, "read") == Depth.ORGANIZATION
 
 
 def descendants(unit_id: uuid.UUID, parent_of: Mapping[uuid.UUID, uuid.UUID | None]) -> frozenset[uuid.UUID]:

@@ -8,11 +8,16 @@ from graph.db import Database
 from graph.rules.access import Scope
 from resolvers.loaders.activity_by_id import ActivityByIdLoader
 from resolvers.loaders.attachments_by_owner import AttachmentsByOwnerLoader
+from resolvers.loaders.business_unit_by_id import BusinessUnitByIdLoader
+from resolvers.loaders.members_by_team import MembersByTeamLoader
 from resolvers.loaders.note_by_id import NoteByIdLoader
 from resolvers.loaders.notes_by_activity import NotesByActivityLoader
 from resolvers.loaders.principal_by_id import PrincipalByIdLoader
+from resolvers.loaders.privileges_by_role import PrivilegesByRoleLoader
 from resolvers.loaders.record_by_id import RecordByIdLoader
+from resolvers.loaders.roles_by_user import RolesByUserLoader
 from resolvers.loaders.sequence_by_id import SequenceByIdLoader
+from resolvers.loaders.teams_by_user import TeamsByUserLoader
 
 
 @dataclass
@@ -24,6 +29,11 @@ class Loaders:
     notes_by_activity: NotesByActivityLoader
     attachments_by_owner: AttachmentsByOwnerLoader
     sequence_by_id: SequenceByIdLoader
+    business_unit_by_id: BusinessUnitByIdLoader
+    roles_by_user: RolesByUserLoader
+    teams_by_user: TeamsByUserLoader
+    members_by_team: MembersByTeamLoader
+    privileges_by_role: PrivilegesByRoleLoader
 
     @classmethod
     def for_viewer(cls, db: Database, scope: Scope) -> Loaders:
@@ -35,4 +45,9 @@ class Loaders:
             notes_by_activity=NotesByActivityLoader(db, scope),
             attachments_by_owner=AttachmentsByOwnerLoader(db),
             sequence_by_id=SequenceByIdLoader(db),
+            business_unit_by_id=BusinessUnitByIdLoader(db),
+            roles_by_user=RolesByUserLoader(db),
+            teams_by_user=TeamsByUserLoader(db),
+            members_by_team=MembersByTeamLoader(db),
+            privileges_by_role=PrivilegesByRoleLoader(db),
         )

@@ -61,14 +61,22 @@ async def test_a_revoked_token_stops_receiving(api: Api, connect: Connect, db: D
     assert ended.value.codes == ["UNAUTHENTICATED"]
 
 
-async def test_a_deactivated_user_stops_receiving(api: Api, connect: Connect, db: Database, org: Org) -> None:
-    """SPEC §1: a deactivated user's tokens stop working at once, websockets included."""
+@pytest.mark.parametrize("how", ["directly", "deactivateUser"])
+async def test_a_deactivated_user_stops_receiving(how: str, api: Api, connect: Connect, db: Database,
+                                                  org: Org) -> None:
+    """SPEC §1, R-ADM-2: a deactivated user's tokens stop working at once, websockets included:
+    the next event ends the open subscription."""
     account, contact = await account_with_contact(api)
     after = await live_cursor(api)
     async with connect("sales3") as ws:
         op = await ws.subscribe(TIMELINE_SUB, {"recordId": account, "after": after})
-        async with db.unit_of_work() as session:
-            await set_user_active(session, org.users["sales3"], False)
+        await task_on(api, contact, "Seen")
+        assert (await ws.next(op))["timelineChanged"]["entry"]["subject"] == "Seen"
+        if how == "deactivateUser":
+            await api.ok("deactivateUser", {"id": gid("User", org.users["sales3"])}, "user { id }")
+        else:
+            async with db.unit_of_work() as session:
+                await set_user_active(session, org.users["sales3"], False)
         await task_on(api, contact, "Not seen")
         with pytest.raises(StreamEnded) as ended:
             await ws.next(op)

@@ -207,16 +207,19 @@ async def test_a_viewer_with_a_narrower_scope_never_gets_a_wider_ones_body(
     assert after["data"]["accounts"]["totalCount"] == 0
 
 
-@pytest.mark.parametrize("how", ["deactivated", "token revoked"])
+@pytest.mark.parametrize("how", ["deactivated", "deactivateUser", "token revoked"])
 async def test_a_cached_body_needs_a_valid_token_every_time(
     how: str, api: Api, db: Database, sql: SqlCounter, org: Org, story_factory: Callable[[], Awaitable[Story]],
 ) -> None:
+    """R-ADM-2: a deactivated user's cached answers stop with their token, on the next request."""
     story = await story_factory()
     await cached(api, sql, db, TIMELINE, {"id": story.account})
+    if how == "deactivateUser":
+        await api.ok("deactivateUser", {"id": gid("User", org.users["sales1"])}, "user { id }")
     async with db.unit_of_work() as session:
         if how == "deactivated":
             await set_user_active(session, org.users["sales1"], False)
-        else:
+        elif how == "token revoked":
             assert await revoke_token(session, org.tokens["sales1"], utcnow()) == 1
     body, _ = await read(api, sql, TIMELINE, {"id": story.account})
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

@@ -183,6 +183,13 @@ class Factory:
         await run_many(self.world.api, [("deactivateRecord", {"id": t.id}) for t in targets])
         return targets
 
+    async def _shared_account(self, keys: list[tuple[str, str]]) -> list[Target]:
+        """Accounts shared with `peer` (R-ADM-6), for unshareRecord."""
+        targets = await self._account(keys)
+        peer = self.world.user_gid("peer")
+        await run_many(self.world.api, [("shareRecord", {"recordId": t.id, "principalId": peer}) for t in targets])
+        return targets
+
     async def _contact(self, keys: list[tuple[str, str]]) -> list[Target]:
         emails = [f"c.{k[0]}.{k[1]}.{self.world.unique('n')}@mx.example" for k in keys]
         items = [("createContact", {"firstName": "Mx", "lastName": f"{k[0]} {k[1]}", "businessPhone": "+1 555 0111",

@@ -34,6 +34,7 @@ import pytest
 from graph.db import Database
 from schema.build import build_schema
 from server.app import create_app
+from resolvers.ids import to_global_id
 from tests.support.client import Api
 from tests.support.databases import test_settings as app_settings
 from tests.support.ws import StreamEnded, serve, ws_connect
@@ -153,6 +154,16 @@ def S(field: str, target: str | None, document: str, variant: str = "", action: 
     return Op(field, variant, "subscription", action, target, document=document, per_ownership=target is not None)
 
 
+def admin_op(field: str, build: Callable[[Case], dict[str, Any]], selection: str = "") -> Op:
+    """An administration mutation: configuration rights, no record ownership involved."""
+    return M(field, "config", None, build, per_ownership=False, selection=selection)
+
+
+def mine(case: Case, kind: str) -> str:
+    """The viewer's own target of an administration mutation (see `admin_targets`)."""
+    return case.world.shared[f"{kind}:{case.viewer}"]
+
+
 def edge_ids(data: Any) -> set[str]:
     return {e["node"].get("id") for e in data["edges"]}
 
@@ -177,7 +188,8 @@ LIST = "query($f: {filter}, $first: Int) {{ {field}(filter: $f, first: $first) {
 NODE_TARGETS = {"Account": "account", "Contact": "contact", "Lead": "lead", "Opportunity": "opportunity",
                 "Case": "case", "Task": "task", "PhoneCall": "phone_call", "Email": "email",
                 "Appointment": "appointment", "TextMessage": "text_message", "Note": "note",
-                "Attachment": "attachment", "User": "principal", "Team": "principal", "Sequence": "sequence"}
+                "Attachment": "attachment", "User": "principal", "Team": "principal", "Sequence": "sequence",
+                "BusinessUnit": "principal", "Role": "principal"}
 
 
 def record_list(field: str, filter_type: str, kind: str) -> Op:
@@ -353,6 +365,56 @@ def operations() -> dict[str, list[Op]]:
                             per_ownership=False)],
         "deleteWebhook": [M("deleteWebhook", "config", None, lambda c: {"id": c.world.shared[f"webhook:{c.viewer}"]},
                             per_ownership=False)],
+        # --- administration (R-ADM-*): every signed-in user reads the directory; only an
+        # administrator changes people, units, teams and roles. Each viewer's case has
+        # targets of its own (`admin_targets`), so the administrator's allowed change never
+        # alters another viewer's case. ---
+        "users": [Q("users", "self", None, "{ users(first: 5) { totalCount } }", lambda c: {}, per_ownership=False)],
+        "roles": [Q("roles", "self", None, "{ roles { id privileges { depth } } }", lambda c: {}, per_ownership=False)],
+        "businessUnits": [Q("businessUnits", "self", None, "{ businessUnits { id } }", lambda c: {},
+                            per_ownership=False)],
+        "teams": [Q("teams", "self", None, "{ teams { id members { id } } }", lambda c: {}, per_ownership=False)],
+        "createUser": [admin_op("createUser", lambda c: {"email": f"{uuid.uuid4()}@mx.example", "fullName": "New",
+                                                          "businessUnitId": c.world.shared["unit:sales"]})],
+        "updateUser": [admin_op("updateUser", lambda c: {"id": mine(c, "user"), "fullName": "Changed"})],
+        "deactivateUser": [admin_op("deactivateUser", lambda c: {"id": mine(c, "user")})],
+        "activateUser": [admin_op("activateUser", lambda c: {"id": mine(c, "inactive_user")})],
+        "reassignRecords": [admin_op("reassignRecords", lambda c: {"fromUserId": mine(c, "user"), "toOwnerId": c.me},
+                                     selection="accounts")],
+        "createBusinessUnit": [admin_op("createBusinessUnit", lambda c: {"name": "U",
+                                                                          "parentId": c.world.shared["unit:root"]})],
+        "updateBusinessUnit": [admin_op("updateBusinessUnit", lambda c: {"id": mine(c, "unit"), "name": "Renamed"})],
+        "deactivateBusinessUnit": [admin_op("deactivateBusinessUnit", lambda c: {"id": mine(c, "unit")})],
+        "activateBusinessUnit": [admin_op("activateBusinessUnit", lambda c: {"id": mine(c, "inactive_unit")})],
+        "createTeam": [admin_op("createTeam", lambda c: {"name": "T", "businessUnitId": c.world.shared["unit:sales"]})],
+        "updateTeam": [admin_op("updateTeam", lambda c: {"id": mine(c, "team"), "name": "Renamed"})],
+        "addTeamMembers": [admin_op("addTeamMembers", lambda c: {"teamId": mine(c, "team"),
+                                                                  "userIds": [mine(c, "user")]})],
+        "removeTeamMembers": [admin_op("removeTeamMembers", lambda c: {"teamId": mine(c, "team"),
+                                                                        "userIds": [mine(c, "user")]})],
+        "copyRole": [admin_op("copyRole", lambda c: {"roleId": c.world.shared["role:salesperson"],
+                                                      "name": f"Copy {uuid.uuid4()}"})],
+        "updateRolePrivileges": [admin_op("updateRolePrivileges", lambda c: {"roleId": mine(c, "role"), "privileges": [
+            {"recordType": "ACCOUNT", "action": "READ", "depth": "USER"}]})],
+        "assignRoles": [admin_op("assignRoles", lambda c: {"principalId": mine(c, "user"), "roleIds": [mine(c, "role")]},
+                                 selection="principal { __typename }")],
+        "removeRoles": [admin_op("removeRoles", lambda c: {"principalId": mine(c, "user"),
+                                                            "roleIds": [c.world.shared["role:salesperson"]]},
+                                 selection="principal { __typename }")],
+        # --- self-service (R-AUTH-2): everyone, on their own profile and tokens ---
+        "myTokens": [Q("myTokens", "self", None, "{ myTokens { id } }", lambda c: {}, per_ownership=False)],
+        "updateMyProfile": [M("updateMyProfile", "self", None, lambda c: {"mobilePhone": "+1 555 0199"},
+                              per_ownership=False, selection="user { id }")],
+        "createMyToken": [M("createMyToken", "self", None, lambda c: {"label": "matrix"}, per_ownership=False,
+                            selection="secret")],
+        "revokeMyToken": [M("revokeMyToken", "self", None, lambda c: {"id": mine(c, "token")}, per_ownership=False)],
+        # --- sharing (R-ADM-6): whoever may assign the record shares it ---
+        "recordAccess": [Q("recordAccess", "read", "account", "query($id: ID!) { recordAccess(recordId: $id) { rights } }",
+                           lambda c: {"id": c.t})],
+        "shareRecord": [M("shareRecord", "assign", "account",
+                          lambda c: {"recordId": c.t, "principalId": c.world.user_gid("peer")})],
+        "unshareRecord": [M("unshareRecord", "assign", "shared_account",
+                            lambda c: {"recordId": c.t, "principalId": c.world.user_gid("peer")})],
         # --- subscriptions (R-LIVE-4) ---
         "recordChanged": [S("recordChanged", kind, "subscription($id: ID!, $after: String) { recordChanged(id: $id, "
                             "after: $after) { cursor record { id } } }", kind) for kind in RECORD_KINDS],
@@ -659,6 +721,7 @@ async def test_r_sec_1_authorization_matrix_has_no_leak(db: Database, matrix_app
     for viewer in VIEWERS:  # one each for deleteWebhook
         made = await api("mutation { createWebhook(input: {url: \"https://hooks.example/d\", active: false}) { webhook { id } } }")
         world.shared[f"webhook:{viewer}"] = made["createWebhook"]["webhook"]["id"]
+    await admin_targets(api, world)
     cursor = (await api("{ liveCursor }"))["liveCursor"]
 
     schema = build_schema(app_settings())._schema
@@ -672,7 +735,8 @@ async def test_r_sec_1_authorization_matrix_has_no_leak(db: Database, matrix_app
     assert not gone, f"classified operations no longer in the schema: {gone}"
     classified["node"] = node_variants(node_types)
     world.node_ids = {"User": world.user_gid("service"), "Team": world.owner_gid("admin", "team"),
-                      "Sequence": world.shared["sequence"]}
+                      "Sequence": world.shared["sequence"], "BusinessUnit": world.shared["unit:sales"],
+                      "Role": world.shared["role:salesperson"]}
 
     matrix = Matrix(world, api, factory, url, cursor)
     ops = [op for name in sorted(classified) for op in classified[name]]
@@ -704,3 +768,33 @@ async def timeline_events(api: Api, matrix: Matrix) -> None:
     items = [("createTask", {"subject": "On the timeline", "regardingId": t.id})
              for kind in RECORD_KINDS for t in matrix.shared[kind].values()]
     await run_many(api, items)
+
+
+async def admin_targets(api: Api, world: Any) -> None:
+    """For each viewer: a user, a deactivated user, an empty unit, a deactivated unit, a team
+    and a custom role, for the administration mutations to act on."""
+    world.shared["unit:root"] = to_global_id("BusinessUnit", world.units["root"])
+    world.shared["unit:sales"] = to_global_id("BusinessUnit", world.units["sales"])
+    roles = {r["name"]: r["id"] for r in (await api("{ roles { id name } }"))["roles"]}
+    world.shared["role:salesperson"] = roles["salesperson"]
+
+    async def made(name: str, values: dict[str, Any], result: str) -> str:
+        payload = await api.ok(name, values, f"{result} {{ id }}")
+        return str(payload[result]["id"])
+
+    for viewer in VIEWERS:
+        for kind in ("user", "inactive_user"):
+            world.shared[f"{kind}:{viewer}"] = await made("createUser", {
+                "email": f"{kind}.{viewer}@mx.example", "fullName": f"{kind} {viewer}",
+                "businessUnitId": world.shared["unit:sales"], "roleIds": [roles["salesperson"]]}, "user")
+        await api.ok("deactivateUser", {"id": world.shared[f"inactive_user:{viewer}"]}, "user { id }")
+        for kind in ("unit", "inactive_unit"):
+            world.shared[f"{kind}:{viewer}"] = await made("createBusinessUnit", {
+                "name": f"{kind} {viewer}", "parentId": world.shared["unit:root"]}, "businessUnit")
+        await api.ok("deactivateBusinessUnit", {"id": world.shared[f"inactive_unit:{viewer}"]}, "businessUnit { id }")
+        world.shared[f"team:{viewer}"] = await made("createTeam", {
+            "name": f"Team {viewer}", "businessUnitId": world.shared["unit:sales"]}, "team")
+        spare = await api.ok("createMyToken", {"label": "spare"}, "token { id }", as_=viewer)
+        world.shared[f"token:{viewer}"] = spare["token"]["id"]
+        world.shared[f"role:{viewer}"] = await made("copyRole", {
+            "roleId": roles["salesperson"], "name": f"Role {viewer}"}, "role")
