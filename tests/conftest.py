@@ -17,7 +17,14 @@ from server.app import create_app
 from tests.support.client import Api
 from tests.support.databases import PostgresRun, make_sqlite_template, postgres_run, sqlite_copy, test_settings
 from tests.support.org import Org, build_org
+from tests.support.profile import load_hypothesis_profile
 from tests.support.sql_counter import SqlCounter
+
+PROFILE = load_hypothesis_profile()
+
+
+def pytest_report_header() -> str:
+    return f"relate test profile: {PROFILE.name} (RELATE_TEST_PROFILE; tests/support/profile.py)"
 
 
 @pytest.fixture(scope="session")
