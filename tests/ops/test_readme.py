@@ -1,0 +1,88 @@
+"""The README stays true as the project grows: every setting of server/settings.py is in its
+configuration table with its real default, and every document in docs/ is linked from it.
+
+The settings come from the settings model itself, so a new field fails here until the README
+documents it; the curl examples of the README are run against a live server by
+tests/ops/test_doc_examples.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from server.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+# A row of the configuration table: | `RELATE_NAME` | default | meaning |
+ROW = re.compile(r"^\|\s*`(RELATE_[A-Z0-9_]+)`\s*\|([^|]*)\|", re.M)
+
+
+def documented_defaults(readme: str) -> dict[str, str]:
+    return {name: cell.strip() for name, cell in ROW.findall(readme)}
+
+
+def setting_names() -> dict[str, str]:
+    """Environment variable → settings field, as pydantic-settings reads them."""
+    prefix = str(Settings.model_config.get("env_prefix", ""))
+    return {(prefix + name).upper(): name for name in Settings.model_fields}
+
+
+def default_matches(default: Any, cell: str) -> bool:
+    """Whether the README's cell states `default`; a long list may be described in words."""
+    shown = cell.strip().strip("`")
+    if default is None:
+        return shown.lower() in ("none", "unset", "not set")
+    if isinstance(default, bool):
+        return shown.lower() == str(default).lower()
+    if isinstance(default, int | float):
+        try:
+            return float(shown.replace("_", "").replace(",", "")) == float(default)
+        except ValueError:
+            return False
+    if isinstance(default, list):
+        if not default:
+            return shown == "[]"
+        try:
+            return json.loads(shown) == default
+        except ValueError:
+            return bool(shown)  # described in words ("executables and scripts")
+    return shown == str(default)
+
+
+@pytest.mark.parametrize("variable", sorted(setting_names()))
+def test_every_setting_is_in_the_readme_table_with_its_default(variable: str) -> None:
+    rows = documented_defaults(README.read_text(encoding="utf-8"))
+    assert variable in rows, f"{variable} (server/settings.py) is missing from the README's configuration table"
+    default = Settings.model_fields[setting_names()[variable]].get_default(call_default_factory=True)
+    assert default_matches(default, rows[variable]), \
+        f"README says {variable} defaults to {rows[variable]!r}; server/settings.py says {default!r}"
+
+
+def test_the_readme_table_names_no_setting_that_does_not_exist() -> None:
+    extra = set(documented_defaults(README.read_text(encoding="utf-8"))) - set(setting_names())
+    assert not extra, f"the README documents settings server/settings.py does not have: {sorted(extra)}"
+
+
+@pytest.mark.parametrize("doc", sorted(p.name for p in (ROOT / "docs").glob("*.md")))
+def test_every_doc_is_linked_from_the_readme(doc: str) -> None:
+    assert f"](docs/{doc}" in README.read_text(encoding="utf-8"), f"docs/{doc} is not linked from README.md"
+
+
+def test_every_link_of_the_readme_to_a_file_names_one_that_exists() -> None:
+    for target in re.findall(r"\]\(((?!https?:|#)[^)#\s]+)", README.read_text(encoding="utf-8")):
+        assert (ROOT / target).exists(), f"README links to {target}, which does not exist"
+
+
+@pytest.mark.parametrize(("default", "cell", "matches"), [
+    (12, "`12`", True), (12, "`13`", False), (7 * 24.0, "`168`", True), (True, "`true`", True),
+    (False, "`true`", False), (None, "none", True), ([], "`[]`", True), (["a"], "JSON list of a", True),
+    ("json", "`json`", True), ("json", "`text`", False), (20 * 1024 * 1024, "`20971520`", True),
+])
+def test_defaults_are_compared_by_value(default: Any, cell: str, matches: bool) -> None:
+    assert default_matches(default, cell) is matches
