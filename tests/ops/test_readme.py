@@ -1,21 +1,25 @@
-"""The README stays true as the project grows: every setting of server/settings.py is in its
-configuration table with its real default, and every document in docs/ is linked from it.
+"""The README stays true as the project grows: every setting is in its configuration table
+with its real default, and every document in docs/ is linked from it.
 
-The settings come from the settings model itself, so a new field fails here until the README
-documents it; the curl examples of the README are run against a live server by
-tests/ops/test_doc_examples.py.
+The settings come from the settings models themselves (`server/settings.py` and any other
+pydantic-settings model in the project, such as the mail scheduler's RELATE_MAIL_*), so a
+new field or a new model fails here until the README documents it; the curl examples of
+the README are run against a live server by tests/ops/test_doc_examples.py.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from server.settings import Settings
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -27,10 +31,38 @@ def documented_defaults(readme: str) -> dict[str, str]:
     return {name: cell.strip() for name, cell in ROW.findall(readme)}
 
 
-def setting_names() -> dict[str, str]:
-    """Environment variable → settings field, as pydantic-settings reads them."""
-    prefix = str(Settings.model_config.get("env_prefix", ""))
-    return {(prefix + name).upper(): name for name in Settings.model_fields}
+PACKAGES = ("graph", "resolvers", "schema", "server", "subscriptions")
+
+
+@cache
+def settings_models() -> tuple[type[BaseSettings], ...]:
+    """Every pydantic-settings model of the project: the modules that mention BaseSettings
+    are imported (only those: importing server.main, say, would build an app)."""
+    found: dict[str, type[BaseSettings]] = {}
+    for package in PACKAGES:
+        for module in pkgutil.walk_packages([str(ROOT / package)], prefix=f"{package}."):
+            path = ROOT / (module.name.replace(".", "/") + ("/__init__.py" if module.ispkg else ".py"))
+            if path.is_file() and "BaseSettings" in path.read_text(encoding="utf-8"):
+                loaded = importlib.import_module(module.name)
+                for value in vars(loaded).values():
+                    if isinstance(value, type) and issubclass(value, BaseSettings) and value is not BaseSettings \
+                            and value.__module__ == loaded.__name__:
+                        found[f"{value.__module__}.{value.__qualname__}"] = value
+    return tuple(found[name] for name in sorted(found))
+
+
+@cache
+def setting_fields() -> dict[str, FieldInfo]:
+    """Environment variable → its field, as pydantic-settings reads them."""
+    fields: dict[str, FieldInfo] = {}
+    for model in settings_models():
+        prefix = str(model.model_config.get("env_prefix", ""))
+        fields.update({(prefix + name).upper(): info for name, info in model.model_fields.items()})
+    return fields
+
+
+def setting_names() -> list[str]:
+    return sorted(setting_fields())
 
 
 def default_matches(default: Any, cell: str) -> bool:
@@ -55,11 +87,17 @@ def default_matches(default: Any, cell: str) -> bool:
     return shown == str(default)
 
 
-@pytest.mark.parametrize("variable", sorted(setting_names()))
+def test_the_settings_models_are_found() -> None:
+    names = {model.__name__ for model in settings_models()}
+    assert {"Settings", "MailSettings"} <= names, names
+    assert "RELATE_DATABASE_URL" in setting_names() and "RELATE_MAIL_SENDER" in setting_names()
+
+
+@pytest.mark.parametrize("variable", setting_names())
 def test_every_setting_is_in_the_readme_table_with_its_default(variable: str) -> None:
     rows = documented_defaults(README.read_text(encoding="utf-8"))
     assert variable in rows, f"{variable} (server/settings.py) is missing from the README's configuration table"
-    default = Settings.model_fields[setting_names()[variable]].get_default(call_default_factory=True)
+    default = setting_fields()[variable].get_default(call_default_factory=True)
     assert default_matches(default, rows[variable]), \
         f"README says {variable} defaults to {rows[variable]!r}; server/settings.py says {default!r}"
 
