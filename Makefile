@@ -65,7 +65,7 @@ seed: migrate
 	$(BIN)/relate seed --demo
 
 tokens: seed
-	$(BIN)/relate demo-tokens
+	$(BIN)/relate demo-tokens --base-url http://$(HOST):$(PORT)
 
 # On every core (pytest-xdist; each worker has its own SQLite files and PostgreSQL schema);
 # TEST_WORKERS=0 runs in one process, e.g. to use a debugger.

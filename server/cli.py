@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import click
 import typer
@@ -173,6 +174,9 @@ def seed(
                   f"{result.accounts} accounts, {result.contacts} contacts")
     else:
         err.print("demo organisation already present")
+    if result.history is not None:
+        err.print(f"[green]demo history added[/green]: {result.history.activities} activities, "
+                  f"{result.history.notes} notes, a sequence in progress (Import Sports, Chris Preston)")
 
 
 @token_app.command("create")
@@ -199,22 +203,38 @@ def token_revoke(token_or_id: str) -> None:
 
 
 @app.command("demo-tokens")
-def demo_tokens() -> None:
+def demo_tokens(
+    base_url: str = typer.Option(None, "--base-url", help="Where the server listens (http://HOST:PORT): also "
+                                                           "print a link to the demo page, signed in."),
+) -> None:
     """Issue a fresh token for each demo user and print them."""
     from graph.commands.tokens import create_token
+    from graph.demo_history import SELLER, demo_records
     from graph.models import utcnow
     from graph.seed import DEMO_USERS
+    from resolvers.ids import to_global_id
 
-    async def issue(session: Any) -> list[tuple[str, ...]]:
-        return [(email, name, role, unit, await create_token(session, email, utcnow(), "demo"))
+    async def issue(session: Any) -> tuple[list[tuple[str, ...]], str | None]:
+        rows = [(email, name, role, unit, await create_token(session, email, utcnow(), "demo"))
                 for email, name, unit, role in DEMO_USERS]
+        try:
+            account, _ = await demo_records(session)
+        except LookupError:  # the demo records were renamed or deleted: no link, tokens still
+            return rows, None
+        return rows, to_global_id("Account", account.id)
 
     table = Table(title="Demo users: send a token as the header 'Authorization: Bearer <token>'")
     for column in ("user", "name", "role", "unit", "token"):
         table.add_column(column, no_wrap=True)
-    for row in _with_session(issue):
+    rows, record = _with_session(issue)
+    for row in rows:
         table.add_row(*row)
     Console(width=180).print(table)
+    if base_url and record:
+        token = next(row[4] for row in rows if row[0] == SELLER)
+        # The token goes in the fragment: browsers never send it to the server or to logs.
+        link = f"{base_url.rstrip('/')}/demo#{urlencode({'token': token, 'record': record})}"
+        sys.stdout.write(f"\nThe demo page, signed in as Sam Seller on Import Sports' timeline:\n  {link}\n\n")
 
 
 @app.command()

@@ -368,3 +368,59 @@ def test_migrate_says_it_created_a_new_database_then_that_it_is_up_to_date(datab
     assert (first.exit_code, second.exit_code) == (0, 0), first.stderr + second.stderr
     assert f"created a new database and migrated it to revision {head_revision()}" in first.stderr
     assert "up to date" in second.stderr and "created a new" not in second.stderr
+
+
+DEMO_LOOK = """
+query($record: ID!) {
+  viewer { user { fullName } }
+  timeline(recordId: $record, first: 100) {
+    totalCount
+    edges { entryType node { __typename ... on Email { subject state } } }
+  }
+  workList(first: 50) { totalCount }
+  activityReport(filter: {recordId: $record, groupBy: [TYPE]}) { total rows { type count } }
+}
+"""
+
+
+async def test_the_demo_link_opens_a_record_with_a_history_of_every_kind(http: httpx.AsyncClient) -> None:
+    """What `make run` prints: a /demo link, token in the fragment, on a record whose timeline,
+    work list and report have something in them from the first look."""
+    from urllib.parse import parse_qs, urlsplit
+
+    result = await arelate("demo-tokens", "--base-url", "http://relate.test")
+    assert result.exit_code == 0, result.stderr
+    links = [word for word in result.stdout.split() if "/demo" in word]
+    assert len(links) == 1, result.stdout
+    link = urlsplit(links[0])
+    assert (link.path, link.query) == ("/demo", "")  # nothing secret in what is sent to a server
+    fragment = {name: values[0] for name, values in parse_qs(link.fragment).items()}
+    response = await http.post("/graphql", json={"query": DEMO_LOOK, "variables": {"record": fragment["record"]}},
+                               headers={"Authorization": f"Bearer {fragment['token']}"})
+    body = response.json()
+    assert not body.get("errors"), body
+    data = body["data"]
+    assert data["viewer"]["user"]["fullName"] == "Sam Seller"
+    kinds = {edge["entryType"] for edge in data["timeline"]["edges"]}
+    assert kinds == {"TASK", "PHONE_CALL", "EMAIL", "APPOINTMENT", "TEXT_MESSAGE", "NOTE"}, kinds
+    emails = [edge["node"] for edge in data["timeline"]["edges"] if edge["entryType"] == "EMAIL"]
+    assert "PENDING_SEND" in {e["state"] for e in emails}  # the scheduled email
+    assert any(e["subject"].startswith("RE:") for e in emails)  # Chris's answer, tracked and rolled up
+    assert data["workList"]["totalCount"] >= 3  # open call, task, and the sequence's first step
+    assert data["activityReport"]["total"] >= 10
+
+
+async def test_the_demo_history_is_added_to_an_organisation_seeded_without_one_once(demo_db: Database) -> None:
+    """A database seeded by a release without demo history gets it on the next seed, once
+    (the demo sequence marks the history: without it, the seed adds the history again)."""
+    from graph.models import Sequence
+
+    async with demo_db.unit_of_work() as session:
+        await session.execute(text("DELETE FROM record_steps"))
+        await session.execute(text("DELETE FROM record_sequences"))
+        await session.execute(text("DELETE FROM sequence_steps"))
+        await session.execute(text("DELETE FROM sequences"))
+    first, second = await arelate("seed", "--demo"), await arelate("seed", "--demo")
+    assert "demo history added" in first.stderr and "demo history added" not in second.stderr
+    async with demo_db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(Sequence)) == 1
