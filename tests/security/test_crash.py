@@ -148,7 +148,7 @@ async def missing_writes(db: Database, acked: Acknowledged) -> list[str]:
     return problems
 
 
-@pytest.mark.slow
+@pytest.mark.slow(25)
 async def test_r_live_3_acknowledged_writes_survive_sigkill(db: Database, org: Org, tmp_path: Path,
                                                              backend: str, request) -> None:  # type: ignore[no-untyped-def]
     schema = request.getfixturevalue("pg_run").schema if backend == "postgresql" else None

@@ -55,7 +55,7 @@ async def seed_rows(api: Api, org: Org) -> list[str]:
     return ids
 
 
-@pytest.mark.slow
+@pytest.mark.slow(35)
 async def test_r_api_3_fuzzed_documents_never_fail_internally(db: Database, org: Org, tmp_path, backend: str) -> None:
     app = create_app(app_settings(file_store_dir=str(tmp_path / "files"), rate_limit_per_second=0), db=db)
     run_seed = int(os.environ.get("RELATE_FUZZ_SEED", random.randrange(2**32)))
