@@ -52,12 +52,12 @@ def settings_models() -> tuple[type[BaseSettings], ...]:
 
 
 @cache
-def setting_fields() -> dict[str, FieldInfo]:
-    """Environment variable → its field, as pydantic-settings reads them."""
-    fields: dict[str, FieldInfo] = {}
+def setting_fields() -> dict[str, tuple[type[BaseSettings], FieldInfo]]:
+    """Environment variable → its model and field, as pydantic-settings reads them."""
+    fields: dict[str, tuple[type[BaseSettings], FieldInfo]] = {}
     for model in settings_models():
         prefix = str(model.model_config.get("env_prefix", ""))
-        fields.update({(prefix + name).upper(): info for name, info in model.model_fields.items()})
+        fields.update({(prefix + name).upper(): (model, info) for name, info in model.model_fields.items()})
     return fields
 
 
@@ -96,10 +96,12 @@ def test_the_settings_models_are_found() -> None:
 @pytest.mark.parametrize("variable", setting_names())
 def test_every_setting_is_in_the_readme_table_with_its_default(variable: str) -> None:
     rows = documented_defaults(README.read_text(encoding="utf-8"))
-    assert variable in rows, f"{variable} (server/settings.py) is missing from the README's configuration table"
-    default = setting_fields()[variable].get_default(call_default_factory=True)
+    model, field = setting_fields()[variable]
+    where = f"{model.__module__}.{model.__name__}"
+    assert variable in rows, f"{variable} ({where}) is missing from the README's configuration table"
+    default = field.get_default(call_default_factory=True)
     assert default_matches(default, rows[variable]), \
-        f"README says {variable} defaults to {rows[variable]!r}; server/settings.py says {default!r}"
+        f"README says {variable} defaults to {rows[variable]!r}; {where} says {default!r}"
 
 
 def test_the_readme_table_names_no_setting_that_does_not_exist() -> None:
