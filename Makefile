@@ -67,11 +67,13 @@ seed: migrate
 tokens: seed
 	$(BIN)/relate demo-tokens --base-url http://$(HOST):$(PORT)
 
-# On every core (pytest-xdist; each worker has its own SQLite files and PostgreSQL schema);
-# TEST_WORKERS=0 runs in one process, e.g. to use a debugger.
+# On every core (pytest-xdist; each worker has its own SQLite files and PostgreSQL schema).
+# `--dist load` hands tests out in collection order, round-robin, so the slow tests that
+# tests/conftest.py puts first start at once on different workers. TEST_WORKERS=0 runs in
+# one process, e.g. to use a debugger.
 TEST_WORKERS ?= auto
 test: install
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 # Known vulnerabilities in requirements.lock (pip-audit in .venv-audit; see .ci/audit.py).
 audit:

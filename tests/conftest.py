@@ -28,10 +28,11 @@ def pytest_report_header() -> str:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked `slow(seconds)` first, longest first: pytest-xdist hands tests out in
-    collection order, so the longest start at once on different workers and the short ones
-    fill the gaps, instead of one worker finishing alone with the matrix. The sort is stable:
-    every worker collects the same order, as xdist requires."""
+    """Tests marked `slow(seconds)` first, longest first: pytest-xdist's `--dist load` (what
+    `make test` uses) hands tests out round-robin in collection order, so the longest start
+    at once on different workers and the short ones fill the gaps, instead of one worker
+    finishing alone with the matrix. The sort is stable: every worker collects the same
+    order, as xdist requires."""
     def expected_seconds(item: pytest.Item) -> float:
         marker = item.get_closest_marker("slow")
         return float(marker.args[0]) if marker is not None and marker.args else 0.0
