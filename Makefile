@@ -24,15 +24,31 @@ if ! "$(1)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/nu
 fi
 endef
 
+# $(call quietly,COMMAND): run COMMAND with its output in $(INSTALL_LOG); show the log's end
+# only when it fails, so an install prints one line per step instead of pages of pip output.
+INSTALL_LOG := $(VENV)/install.log
+define quietly
+if ! $(1) >>$(INSTALL_LOG) 2>&1; then \
+	echo "error: this step failed; the end of $(INSTALL_LOG):" >&2; \
+	tail -n 30 $(INSTALL_LOG) >&2; \
+	exit 1; \
+fi
+endef
+
 .PHONY: run test install assets clients-test migrate seed tokens schema clean audit
 
 $(STAMP): pyproject.toml requirements.lock
 	$(call need_py311,$(PYTHON),install Python 3.11 or pass PYTHON=/path/to/python3.11)
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "install: [1/3] virtualenv $(VENV)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(call need_py311,$(BIN)/python,remove $(VENV) (make clean) and run make again)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
-	touch $(STAMP)
+	@mkdir -p $(VENV)
+	@echo "install: [2/3] pip (log: $(INSTALL_LOG))"
+	@$(call quietly,$(BIN)/python -m pip install --upgrade pip)
+	@echo "install: [3/3] Relate and its locked dependencies, about a minute on a first run"
+	@$(call quietly,$(BIN)/python -m pip install -c requirements.lock -e '.[test]')
+	@touch $(STAMP)
+	@echo "install: done"
 
 install: $(STAMP) assets
 
@@ -59,10 +75,15 @@ seed: migrate
 	$(BIN)/relate seed --demo
 
 tokens: seed
-	$(BIN)/relate demo-tokens
+	$(BIN)/relate demo-tokens --base-url http://$(HOST):$(PORT)
 
+# On every core (pytest-xdist; each worker has its own SQLite files and PostgreSQL schema).
+# `--dist load` hands tests out in collection order, round-robin, so the slow tests that
+# tests/conftest.py puts first start at once on different workers. TEST_WORKERS=0 runs in
+# one process, e.g. to use a debugger.
+TEST_WORKERS ?= auto
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 # Known vulnerabilities in requirements.lock (pip-audit in .venv-audit; see .ci/audit.py).
 audit:

@@ -35,3 +35,30 @@ def upgrade(database_url: str, schema: str | None = None, revision: str = "head"
     thread.join()
     if errors:
         raise errors[0]
+
+
+def head_revision() -> str:
+    """The newest migration in graph/migrations/versions."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None, "no migrations found"
+    return head
+
+
+async def current_revision(database_url: str, schema: str | None = None) -> str | None:
+    """The revision a database is at; None for a database no migration has touched yet."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from graph.db import Database
+
+    db = Database.connect(database_url, schema=schema)
+    try:
+        async with db.writer.connect() as conn:
+            try:
+                return await conn.scalar(text("SELECT version_num FROM alembic_version"))
+            except DBAPIError:  # no alembic_version table: nothing migrated here yet
+                return None
+    finally:
+        await db.dispose()

@@ -1,4 +1,5 @@
-"""The demo organisation of SPEC §10: fixed users scripts can rely on, plus sample data.
+"""The demo organisation of SPEC §10: fixed users scripts can rely on, plus sample data and
+a few weeks of history on Import Sports and Chris Preston (graph/demo_history.py).
 
 Deterministic (a seeded random), created through the same commands the API uses, so
 timelines, counts and events are exactly what real use would produce.
@@ -8,12 +9,14 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.commands import records
 from graph.commands.setup import add_business_unit, add_team, add_user
+from graph.demo_history import DemoHistory, add_history
 from graph.models import User, utcnow
 from graph.queries.principals import build_scope
 
@@ -48,15 +51,24 @@ class DemoResult:
     created: bool
     accounts: int
     contacts: int
+    history: DemoHistory | None = None  # None: it was there already
 
 
 async def seed_demo(
     session: AsyncSession, *, accounts: int = 20, contacts_per_account: int = 5,
 ) -> DemoResult:
-    """Create the demo organisation once; returns `created=False` when it is already there."""
-    if await session.scalar(select(User.id).where(User.email == DEMO_USERS[0][0])) is not None:
-        return DemoResult(False, 0, 0)
+    """Create the demo organisation and its history once; `created=False` when the
+    organisation is already there (its history is still added if an earlier release made
+    the organisation without one)."""
     now = utcnow()
+    if await session.scalar(select(User.id).where(User.email == DEMO_USERS[0][0])) is not None:
+        return DemoResult(False, 0, 0, await add_history(session, now))
+    made_contacts = await _organisation(session, now, accounts, contacts_per_account)
+    return DemoResult(True, accounts, made_contacts, await add_history(session, now))
+
+
+async def _organisation(session: AsyncSession, now: datetime, accounts: int, contacts_per_account: int) -> int:
+    """Units, users, the team, and `accounts` accounts with their contacts; the contacts made."""
     rng = random.Random(20261123)
     root = await add_business_unit(session, "Relate Demo", None)
     sales = await add_business_unit(session, "Sales", root.id)
@@ -96,4 +108,4 @@ async def seed_demo(
                 "job_title": rng.choice(JOB_TITLES),
             }, now, owner_id=owner.id)
             made_contacts += 1
-    return DemoResult(True, accounts, made_contacts)
+    return made_contacts

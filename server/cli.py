@@ -9,7 +9,9 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -20,9 +22,28 @@ from sqlalchemy.exc import DBAPIError
 
 from graph.db import Database, async_url
 from graph.rules.errors import DomainError
+from server.database_choice import DatabaseChoice, database_choice
 from server.settings import get_settings
 
-app = typer.Typer(help="Relate: a customer-engagement GraphQL backend.", no_args_is_help=True)
+HELP = "Relate: a customer-engagement GraphQL backend."
+
+
+def _chosen_database() -> DatabaseChoice:
+    import os
+
+    return database_choice(get_settings(), dict(os.environ))
+
+
+class _HelpNamesTheDatabase(typer.core.TyperGroup):
+    """`relate --help` says which database the commands would use and why, computed when the
+    help is shown (not at import), so it follows RELATE_DATABASE_URL and .env."""
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self.help = f"{HELP}\n\nDatabase: {escape(_chosen_database().describe())}."
+        super().format_help(ctx, formatter)
+
+
+app = typer.Typer(help=HELP, no_args_is_help=True, cls=_HelpNamesTheDatabase)
 token_app = typer.Typer(help="Bearer tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 admin_app = typer.Typer(help="The organisation's administrators.", no_args_is_help=True)
@@ -52,8 +73,38 @@ def _plain_errors() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        sys.stdout.write(f"relate {version('relate')}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    show_version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                      help="Print the version and exit."),
+) -> None:
+    """Relate: a customer-engagement GraphQL backend."""
+
+
+def _need_existing_database() -> None:
+    """SQLite creates a missing file on first connect: refuse instead, so a command run from
+    the wrong directory does not leave an empty relate.db behind and report a puzzling error."""
+    choice = _chosen_database()
+    missing = choice.missing_sqlite_file()
+    if missing is not None:
+        err.print(f"[red]error:[/red] no database at {escape(str(missing.resolve()))}: "
+                  f"the URL is {escape(choice.describe())}")
+        err.print("hint: run `relate migrate` to create it, or point RELATE_DATABASE_URL at an existing one")
+        raise typer.Exit(1)
+
+
 def _with_session(work: Callable[[Any], Awaitable[T]]) -> T:
-    """Run `work` in one unit of work on the configured database, committed if it returns."""
+    """Run `work` in one unit of work on the configured, existing database, committed if it returns."""
+    _need_existing_database()
+
     async def run() -> T:
         settings = get_settings()
         db = Database.connect(settings.database_url, schema=settings.database_schema)
@@ -71,19 +122,30 @@ def _with_session(work: Callable[[Any], Awaitable[T]]) -> T:
 def migrate() -> None:
     """Bring the database schema up to date and make sure the built-in roles exist."""
     from graph.commands.setup import ensure_organisation
-    from graph.migrate import upgrade
+    from graph.migrate import current_revision, head_revision, upgrade
 
     settings = get_settings()
     schema = settings.database_schema
+    choice = _chosen_database()
     with _plain_errors():
         if schema:
             asyncio.run(_create_schema(settings.database_url, schema))
+        new_file = choice.missing_sqlite_file() is not None
+        before = None if new_file else asyncio.run(current_revision(settings.database_url, schema))
         upgrade(settings.database_url, schema=schema)
     _with_session(lambda s: ensure_organisation(
         s, attachment_max_bytes=settings.attachment_max_bytes,
         blocked_extensions=settings.attachment_blocked_extensions))
-    where = _printable(settings.database_url) + (f" (schema {schema})" if schema else "")
-    err.print(f"[green]database is up to date[/green]: {escape(where)}")
+    where = escape(choice.describe() + (f", schema {schema}" if schema else ""))
+    head = head_revision()
+    if new_file:
+        err.print(f"[green]created a new database and migrated it to revision {head}[/green]: {where}")
+    elif before is None:
+        err.print(f"[green]migrated a new database to revision {head}[/green]: {where}")
+    elif before != head:
+        err.print(f"[green]migrated from revision {before} to {head}[/green]: {where}")
+    else:
+        err.print(f"[green]database is up to date (revision {head})[/green]: {where}")
 
 
 async def _create_schema(database_url: str, schema: str) -> None:
@@ -114,6 +176,9 @@ def seed(
                   f"{result.accounts} accounts, {result.contacts} contacts")
     else:
         err.print("demo organisation already present")
+    if result.history is not None:
+        err.print(f"[green]demo history added[/green]: {result.history.activities} activities, "
+                  f"{result.history.notes} notes, a sequence in progress (Import Sports, Chris Preston)")
 
 
 @token_app.command("create")
@@ -154,22 +219,38 @@ def token_revoke(token_or_id: str) -> None:
 
 
 @app.command("demo-tokens")
-def demo_tokens() -> None:
+def demo_tokens(
+    base_url: str = typer.Option(None, "--base-url", help="Where the server listens (http://HOST:PORT): also "
+                                                           "print a link to the demo page, signed in."),
+) -> None:
     """Issue a fresh token for each demo user and print them."""
     from graph.commands.tokens import create_token
+    from graph.demo_history import SELLER, demo_records
     from graph.models import utcnow
     from graph.seed import DEMO_USERS
+    from resolvers.ids import to_global_id
 
-    async def issue(session: Any) -> list[tuple[str, ...]]:
-        return [(email, name, role, unit, await create_token(session, email, utcnow(), "demo"))
+    async def issue(session: Any) -> tuple[list[tuple[str, ...]], str | None]:
+        rows = [(email, name, role, unit, await create_token(session, email, utcnow(), "demo"))
                 for email, name, unit, role in DEMO_USERS]
+        try:
+            account, _ = await demo_records(session)
+        except LookupError:  # the demo records were renamed or deleted: no link, tokens still
+            return rows, None
+        return rows, to_global_id("Account", account.id)
 
     table = Table(title="Demo users: send a token as the header 'Authorization: Bearer <token>'")
     for column in ("user", "name", "role", "unit", "token"):
         table.add_column(column, no_wrap=True)
-    for row in _with_session(issue):
+    rows, record = _with_session(issue)
+    for row in rows:
         table.add_row(*row)
     Console(width=180).print(table)
+    if base_url and record:
+        token = next(row[4] for row in rows if row[0] == SELLER)
+        # The token goes in the fragment: browsers never send it to the server or to logs.
+        link = f"{base_url.rstrip('/')}/demo#{urlencode({'token': token, 'record': record})}"
+        sys.stdout.write(f"\nThe demo page, signed in as Sam Seller on Import Sports' timeline:\n  {link}\n\n")
 
 
 @app.command()
@@ -187,6 +268,7 @@ def serve(
         err.print("[red]--workers > 1 needs RELATE_BROADCAST_URL of redis:// or postgres://; "
                   "memory:// reaches one process only[/red]")
         raise typer.Exit(2)
+    _need_existing_database()
     err.print(f"GraphiQL: http://{host}:{port}/graphql")
     uvicorn.run("server.main:app", host=host, port=port, workers=workers, reload=reload,
                 log_level=settings.log_level.lower(), lifespan="on")
@@ -260,6 +342,7 @@ def import_records(
             raise typer.Exit(2)
         mapping.append((column.strip(), field.strip() or None))
     owner_id = _id_option(owner, "--owner") if owner else None
+    _need_existing_database()
     with _plain_errors():
         complete = asyncio.run(import_with_progress(
             file, record_type, as_, mapping=mapping or None, dry_run=dry_run, fmt=fmt, owner_id=owner_id))

@@ -17,7 +17,27 @@ from server.app import create_app
 from tests.support.client import Api
 from tests.support.databases import PostgresRun, make_sqlite_template, postgres_run, sqlite_copy, test_settings
 from tests.support.org import Org, build_org
+from tests.support.profile import load_hypothesis_profile
 from tests.support.sql_counter import SqlCounter
+
+PROFILE = load_hypothesis_profile()
+
+
+def pytest_report_header() -> str:
+    return f"relate test profile: {PROFILE.name} (RELATE_TEST_PROFILE; tests/support/profile.py)"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `slow(seconds)` first, longest first: pytest-xdist's `--dist load` (what
+    `make test` uses) hands tests out round-robin in collection order, so the longest start
+    at once on different workers and the short ones fill the gaps, instead of one worker
+    finishing alone with the matrix. The sort is stable: every worker collects the same
+    order, as xdist requires."""
+    def expected_seconds(item: pytest.Item) -> float:
+        marker = item.get_closest_marker("slow")
+        return float(marker.args[0]) if marker is not None and marker.args else 0.0
+
+    items.sort(key=lambda item: -expected_seconds(item))
 
 
 @pytest.fixture(scope="session")

@@ -231,7 +231,7 @@ def test_serve_refuses_several_workers_with_the_memory_broker(
 
 
 def test_serve_accepts_several_workers_with_a_shared_broker(
-    database_url: str, monkeypatch: pytest.MonkeyPatch,
+    demo_url: str, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     started: list[dict[str, Any]] = []
     monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: started.append(kw))
@@ -319,3 +319,108 @@ async def test_migrate_seed_and_sign_in_on_postgresql_in_a_schema_of_its_own(
         async with cleanup.writer.begin() as conn:
             await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         await cleanup.dispose()
+
+
+def test_version_prints_the_installed_version() -> None:
+    from importlib.metadata import version
+
+    result = relate("--version")
+    assert (result.exit_code, result.stdout) == (0, f"relate {version('relate')}\n")
+
+
+def test_help_names_the_database_and_the_variable_it_comes_from(database_url: str) -> None:
+    result = relate("--help")
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.split())
+    assert "from the environment variable RELATE_DATABASE_URL" in text
+    assert Path(database_url.split("///")[1]).name in text
+
+
+def test_help_names_a_database_from_dot_env_and_the_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RELATE_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    try:
+        assert "from the default" in " ".join(relate("--help").stdout.split())
+        (tmp_path / ".env").write_text("RELATE_DATABASE_URL=sqlite+aiosqlite:///./from-dotenv.db\n")
+        get_settings.cache_clear()
+        text = " ".join(relate("--help").stdout.split())
+        assert "from-dotenv.db" in text and "RELATE_DATABASE_URL in" in text and ".env" in text
+    finally:
+        get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("command", [("token", "create", "admin@demo.relate"), ("seed", "--demo"), ("demo-tokens",),
+                                     ("serve",)])
+def test_a_command_that_needs_a_database_refuses_to_create_one(database_url: str, command: tuple[str, ...]) -> None:
+    path = Path(database_url.split("///")[1])
+    result = relate(*command)
+    assert result.exit_code == 1
+    assert f"no database at {path}" in " ".join(result.stderr.split())
+    assert "relate migrate" in result.stderr
+    assert not path.exists()
+
+
+def test_migrate_says_it_created_a_new_database_then_that_it_is_up_to_date(database_url: str) -> None:
+    from graph.migrate import head_revision
+
+    first, second = relate("migrate"), relate("migrate")
+    assert (first.exit_code, second.exit_code) == (0, 0), first.stderr + second.stderr
+    assert f"created a new database and migrated it to revision {head_revision()}" in first.stderr
+    assert "up to date" in second.stderr and "created a new" not in second.stderr
+
+
+DEMO_LOOK = """
+query($record: ID!) {
+  viewer { user { fullName } }
+  timeline(recordId: $record, first: 100) {
+    totalCount
+    edges { entryType node { __typename ... on Email { subject state } } }
+  }
+  workList(first: 50) { totalCount }
+  activityReport(filter: {recordId: $record, groupBy: [TYPE]}) { total rows { type count } }
+}
+"""
+
+
+async def test_the_demo_link_opens_a_record_with_a_history_of_every_kind(http: httpx.AsyncClient) -> None:
+    """What `make run` prints: a /demo link, token in the fragment, on a record whose timeline,
+    work list and report have something in them from the first look."""
+    from urllib.parse import parse_qs, urlsplit
+
+    result = await arelate("demo-tokens", "--base-url", "http://relate.test")
+    assert result.exit_code == 0, result.stderr
+    links = [word for word in result.stdout.split() if "/demo" in word]
+    assert len(links) == 1, result.stdout
+    link = urlsplit(links[0])
+    assert (link.path, link.query) == ("/demo", "")  # nothing secret in what is sent to a server
+    fragment = {name: values[0] for name, values in parse_qs(link.fragment).items()}
+    response = await http.post("/graphql", json={"query": DEMO_LOOK, "variables": {"record": fragment["record"]}},
+                               headers={"Authorization": f"Bearer {fragment['token']}"})
+    body = response.json()
+    assert not body.get("errors"), body
+    data = body["data"]
+    assert data["viewer"]["user"]["fullName"] == "Sam Seller"
+    kinds = {edge["entryType"] for edge in data["timeline"]["edges"]}
+    assert kinds == {"TASK", "PHONE_CALL", "EMAIL", "APPOINTMENT", "TEXT_MESSAGE", "NOTE"}, kinds
+    emails = [edge["node"] for edge in data["timeline"]["edges"] if edge["entryType"] == "EMAIL"]
+    assert "PENDING_SEND" in {e["state"] for e in emails}  # the scheduled email
+    assert any(e["subject"].startswith("RE:") for e in emails)  # Chris's answer, tracked and rolled up
+    assert data["workList"]["totalCount"] >= 3  # open call, task, and the sequence's first step
+    assert data["activityReport"]["total"] >= 10
+
+
+async def test_the_demo_history_is_added_to_an_organisation_seeded_without_one_once(demo_db: Database) -> None:
+    """A database seeded by a release without demo history gets it on the next seed, once
+    (the demo sequence marks the history: without it, the seed adds the history again)."""
+    from graph.models import Sequence
+
+    async with demo_db.unit_of_work() as session:
+        await session.execute(text("DELETE FROM record_steps"))
+        await session.execute(text("DELETE FROM record_sequences"))
+        await session.execute(text("DELETE FROM sequence_steps"))
+        await session.execute(text("DELETE FROM sequences"))
+    first, second = await arelate("seed", "--demo"), await arelate("seed", "--demo")
+    assert "demo history added" in first.stderr and "demo history added" not in second.stderr
+    async with demo_db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(Sequence)) == 1

@@ -43,12 +43,12 @@ async def test_a_task_created_through_the_api_appears_live_on_the_demo_page(
         await api.ok("createTask", {"subject": "Send the brochure", "regardingId": account}, "task { id }", as_="sales1")
         token = org.tokens["sales1"]
 
-        await page.navigate(f"{server.base}/demo?token={quote(token)}&record={quote(account)}")
+        await page.navigate(f"{server.base}/demo#token={quote(token)}&record={quote(account)}")
         await page.wait_for("document.getElementById('status').dataset.state === 'live'", what="a live socket")
         viewer = (await api("{ viewer { user { fullName } } }", as_="sales1"))["viewer"]["user"]["fullName"]
         assert await page.evaluate("document.getElementById('viewer').textContent") == viewer
         assert await page.evaluate("document.getElementById('record-name').textContent") == "Import Sports"
-        assert "token" not in await page.evaluate("location.search")  # read once, then out of the URL
+        assert "token" not in await page.evaluate("location.href")  # read once, then out of the URL
         assert "Send the brochure" in await page.evaluate("document.getElementById('timeline').textContent")
 
         due = (datetime.now(UTC) + timedelta(hours=2)).isoformat()

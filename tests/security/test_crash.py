@@ -2,7 +2,7 @@
 writes, restart it, and find every acknowledged write with its outbox events, and a
 database that passes its integrity check and the invariants of tests/security/fuzzing.py.
 
-Five kills in a row per backend (SQLite file; PostgreSQL schema of this run). A write is
+Five kills in a row per backend in CI (fewer locally: tests/support/profile.py) (SQLite file; PostgreSQL schema of this run). A write is
 acknowledged when its HTTP response arrived with no errors: the server answers only after
 the commit, so each of those must survive the kill. Writes cut off by the kill may or may
 not be there; either is fine, half of one is not (the invariants would say so).
@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import select, text
 
 from graph.db import Database
@@ -30,9 +31,10 @@ from graph.models import Activity, OutboxEvent, Record
 from resolvers.ids import parse_global_id
 from tests.security.fuzzing import invariants
 from tests.support.org import Org
+from tests.support.profile import PROFILE
 from tests.support.ws import free_port
 
-KILLS = 5
+KILLS = PROFILE.crash_kills  # 5 in CI (tests/support/profile.py)
 CLIENTS = 4
 STARTUP_SECONDS = 30.0
 
@@ -146,6 +148,7 @@ async def missing_writes(db: Database, acked: Acknowledged) -> list[str]:
     return problems
 
 
+@pytest.mark.slow(25)
 async def test_r_live_3_acknowledged_writes_survive_sigkill(db: Database, org: Org, tmp_path: Path,
                                                              backend: str, request) -> None:  # type: ignore[no-untyped-def]
     schema = request.getfixturevalue("pg_run").schema if backend == "postgresql" else None

@@ -2,8 +2,9 @@
 no response is a 500 or an unmasked/internal error, no exception escapes, and the database
 invariants hold afterwards. The number of documents is printed.
 
-RELATE_FUZZ_DOCUMENTS (default 1,500, SQLite), RELATE_FUZZ_DOCUMENTS_PG (default 500) and
-RELATE_FUZZ_SEED (default: random, printed) tune a run: 2,000 documents per CI run.
+RELATE_FUZZ_DOCUMENTS (SQLite), RELATE_FUZZ_DOCUMENTS_PG and RELATE_FUZZ_SEED (default: random,
+printed) tune a run; the sizes default to the test profile's (tests/support/profile.py):
+1,500 + 500 documents per CI run, fewer in a local `make test`.
 bench/fuzz.py runs 20,000+.
 """
 
@@ -17,13 +18,14 @@ from server.app import create_app
 from tests.support.client import Api
 from tests.support.databases import test_settings as app_settings
 from tests.support.org import Org
+from tests.support.profile import PROFILE, sized
 from tests.security.fuzzing import FuzzResult, generated, invariants, post_all
 
 import httpx
+import pytest
 
-# Per CI run: 1,500 on SQLite and 500 on PostgreSQL (which CI always has).
-DOCUMENTS = {"sqlite": int(os.environ.get("RELATE_FUZZ_DOCUMENTS", "1500")),
-             "postgresql": int(os.environ.get("RELATE_FUZZ_DOCUMENTS_PG", "500"))}
+DOCUMENTS = {"sqlite": sized("RELATE_FUZZ_DOCUMENTS", PROFILE.fuzz_documents_sqlite),
+             "postgresql": sized("RELATE_FUZZ_DOCUMENTS_PG", PROFILE.fuzz_documents_postgresql)}
 
 
 async def seed_rows(api: Api, org: Org) -> list[str]:
@@ -53,6 +55,7 @@ async def seed_rows(api: Api, org: Org) -> list[str]:
     return ids
 
 
+@pytest.mark.slow(35)
 async def test_r_api_3_fuzzed_documents_never_fail_internally(db: Database, org: Org, tmp_path, backend: str) -> None:
     app = create_app(app_settings(file_store_dir=str(tmp_path / "files"), rate_limit_per_second=0), db=db)
     run_seed = int(os.environ.get("RELATE_FUZZ_SEED", random.randrange(2**32)))

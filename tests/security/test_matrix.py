@@ -709,6 +709,7 @@ async def matrix_app(db: Database, tmp_path: Path) -> AsyncIterator[tuple[Api, s
         yield Api(http, {}), url
 
 
+@pytest.mark.slow(120)
 async def test_r_sec_1_authorization_matrix_has_no_leak(db: Database, matrix_app: tuple[Api, str],
                                                         backend: str) -> None:
     api, url = matrix_app

@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 
 import openpyxl
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from graph.imports.mapping import map_columns, normalise
@@ -75,7 +75,6 @@ def test_broken_csv_files_are_refused(data: bytes, why: str) -> None:
     assert why in problem_of(data, "CSV")
 
 
-@settings(max_examples=60, deadline=None)
 @given(delimiter=st.sampled_from([",", ";", "\t"]),
        rows=st.lists(st.lists(st.text(st.characters(blacklist_categories=("Cs",)), max_size=12),
                               min_size=3, max_size=3).filter(lambda r: bool(r[0].strip())), max_size=8),

@@ -192,14 +192,16 @@ async function start(token, recordId) {
 }
 
 function init() {
-  const params = new URLSearchParams(location.search);
+  // A link gives the token in the fragment (/demo#token=…&record=…): browsers never send the
+  // fragment to a server, so the token stays out of access logs, proxies and Referer headers.
+  const params = new URLSearchParams(location.hash.slice(1));
   const token = params.get("token") || sessionStorage.getItem("relate-demo-token");
-  const record = params.get("record") || "";
+  const record = params.get("record") || new URLSearchParams(location.search).get("record") || "";
   if (params.has("token")) {
     // Keep the token out of the address bar and the history once read.
     sessionStorage.setItem("relate-demo-token", params.get("token"));
     params.delete("token");
-    history.replaceState(null, "", `${location.pathname}${params.size ? `?${params}` : ""}`);
+    history.replaceState(null, "", `${location.pathname}${location.search}${params.size ? `#${params}` : ""}`);
   }
   $("token").value = token || "";
   $("record").value = record;
