@@ -249,24 +249,16 @@ async def invariants(db: Database) -> list[str]:
     return problems
 
 
-def _generate_chunk(ids: list[str], count: int, run_seed: int) -> list[tuple[str, dict[str, Any]]]:
-    """In a worker process: build the schema there (it does not pickle) and draw documents."""
+async def generated(ids: list[str], count: int, run_seed: int, chunk: int = 250) -> AsyncIterator[list[tuple[str, dict[str, Any]]]]:
+    """Chunks of documents, drawn in this process.
+
+    They were once drawn in a spawned helper process while the previous chunk was posted.
+    Under pytest-xdist both cores are busy with test workers anyway, and a helper process
+    that died left its worker waiting on a future no one would complete (a hung suite that
+    the test timeout did not end), so drawing stays here, one chunk at a time."""
     from schema.build import build_schema
     from server.settings import Settings
 
-    return generate(build_schema(Settings())._schema, ids, count, run_seed)
-
-
-async def generated(ids: list[str], count: int, run_seed: int, chunk: int = 250) -> AsyncIterator[list[tuple[str, dict[str, Any]]]]:
-    """Chunks of documents drawn in another process while the caller posts the previous ones:
-    drawing is as slow as posting, and CI has two cores."""
-    import asyncio
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    loop = asyncio.get_running_loop()
-    sizes = [min(chunk, count - start) for start in range(0, count, chunk)]
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        pending = [loop.run_in_executor(pool, _generate_chunk, ids, size, run_seed + n) for n, size in enumerate(sizes)]
-        for future in pending:
-            yield await future
+    schema = build_schema(Settings())._schema
+    for n, start in enumerate(range(0, count, chunk)):
+        yield generate(schema, ids, min(chunk, count - start), run_seed + n)
