@@ -143,12 +143,16 @@ def free_port() -> int:
 @asynccontextmanager
 async def serve(app: Any) -> AsyncIterator[str]:
     """Run `app` (lifespan included) on 127.0.0.1 in this event loop; yields the ws URL."""
-    port = free_port()
+    # The socket is bound here and handed to uvicorn, so no other test (or xdist worker) can
+    # take the port between choosing it and listening on it.
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    port = int(listening.getsockname()[1])
     config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="warning",
                             ws="websockets-sansio")
     server = uvicorn.Server(config)
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]  # leave Ctrl-C to pytest
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(server.serve(sockets=[listening]))
     try:
         async with asyncio.timeout(WAIT):
             while not server.started:
@@ -159,4 +163,8 @@ async def serve(app: Any) -> AsyncIterator[str]:
         yield f"ws://127.0.0.1:{port}/graphql"
     finally:
         server.should_exit = True
-        await asyncio.wait_for(task, WAIT)
+        try:
+            async with asyncio.timeout(WAIT):
+                await task
+        finally:
+            listening.close()
