@@ -37,12 +37,17 @@ from server.settings import Settings, get_settings
 from server.uploads import MultipartGuard
 from subscriptions.live import LiveUpdates
 from subscriptions.webhooks import WebhookWorker
+from subscriptions.websocket import LiveTransportWSHandler, LiveWebSocketAdapter
 
 log = logging.getLogger("relate")
 
 
 class RelateGraphQL(GraphQL):
-    """Strawberry's ASGI view with our context: viewer from the token, loaders per request."""
+    """Strawberry's ASGI view with our context: viewer from the token, loaders per request.
+    Websockets get a bounded send and typed refusals (subscriptions/websocket.py)."""
+
+    websocket_adapter_class = LiveWebSocketAdapter  # type: ignore[assignment]
+    graphql_transport_ws_handler_class = LiveTransportWSHandler
 
     def __init__(self, app_state: Any, settings: Settings, **kw: Any) -> None:
         super().__init__(build_schema(settings), **kw)

@@ -1,0 +1,273 @@
+"""The GraphQL websocket (graphql-transport-ws) when the client misbehaves or stops reading.
+
+Strawberry's handler is kept; what changes is how it meets three kinds of trouble:
+
+- **A client that stops reading.** Whether a subscriber is too slow is decided here, by
+  what its socket has not taken, never by how many events a burst produced. uvicorn stops
+  accepting a message while the connection's write buffer is above its high-water mark,
+  so a message that waits longer than `RELATE_WS_SEND_TIMEOUT_SECONDS` means the client
+  has left that much unread. The connection is then cut off: every subscription on it
+  ends with `SLOW_CONSUMER` and the cursor of the last event actually written to the
+  socket (subscriptions/delivery.py), the socket is closed with 1008, and the client
+  resumes from those cursors without a gap or a repeat. The final messages queue behind
+  the unread data, so a client that starts reading again finds them; one that never does
+  is given one more send timeout before the server lets the connection go.
+- **A document that does not parse or validate.** It gets an `error` message for its
+  operation (as the protocol describes), not a closed socket or a bare `complete`.
+- **A message nested deeper than the server decodes.** Its `subscribe` gets an `error`
+  message with code VALIDATION; anything else is closed with 4400, a close frame always.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import AsyncGenerator, Callable, Mapping
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from graphql import GraphQLError
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.async_base_view import AsyncBaseHTTPView
+from strawberry.http.exceptions import NonJsonMessageReceived, NonTextMessageReceived, WebSocketDisconnected
+from strawberry.schema.schema import StreamResult
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
+
+from graph.rules.errors import ErrorCode
+from subscriptions import delivery
+from subscriptions.delivery import Progress
+from subscriptions.streams import SlowConsumer
+
+log = logging.getLogger("relate.live.websocket")
+
+SLOW_CONSUMER_CLOSE_CODE = 1008
+# orjson refuses to decode JSON nested more than 1024 levels; past this, a message that
+# does not decode is refused as too deep rather than as malformed.
+TOO_DEEP = 1000
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_COLON = re.compile(r"\s*:\s*")
+
+
+class Stalled(Exception):
+    """The socket did not take a message within the send timeout: its client is not reading."""
+
+
+@dataclass(frozen=True)
+class TooDeep:
+    """A message nested too deeply to decode; its top-level `id` and `type`, if readable."""
+
+    id: object
+    type: object
+
+
+def outline(text: str) -> tuple[int, dict[str, object]]:
+    """How deep `text` nests, and its top-level string fields, without decoding the rest.
+
+    Linear in the text, without recursion, so any depth is measured safely."""
+    depth = deepest = 0
+    fields: dict[str, object] = {}
+    key: str | None = None
+    value_at = -1
+    for token in _TOKEN.finditer(text):
+        kind = token.group()
+        if kind in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            key = None
+        elif kind in "]}":
+            depth -= 1
+            key = None
+        elif depth == 1:
+            if key is not None and token.start() == value_at:
+                with suppress(ValueError):
+                    fields[key] = json.loads(kind)
+                key = None
+            elif colon := _COLON.match(text, token.end()):
+                with suppress(ValueError):
+                    key, value_at = json.loads(kind), colon.end()
+    return deepest, fields
+
+
+def decode_message(text: str) -> object:
+    """The message, or TooDeep; raises ValueError for anything else that is not JSON."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        deepest, fields = outline(text)
+        if deepest > TOO_DEEP:
+            return TooDeep(fields.get("id"), fields.get("type"))
+        raise
+
+
+class LiveWebSocketAdapter(ASGIWebSocketAdapter):
+    """Strawberry's websocket adapter with a bounded send and a reader that can be stopped."""
+
+    def __init__(self, view: AsyncBaseHTTPView[Any, Any, Any, Any, Any, Any, Any], request: WebSocket,
+                 response: WebSocket) -> None:
+        super().__init__(view, request, response)
+        self.send_timeout: float = view.settings.ws_send_timeout_seconds  # type: ignore[attr-defined]
+        self.stalled = False
+        self.on_stall: Callable[[], None] = lambda: None
+        self._in_order = asyncio.Lock()  # one message at a time, so a timeout means one stuck message
+        self._finished = asyncio.Event()
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        """Send, or raise Stalled if the socket has not taken it within the send timeout."""
+        if self.stalled:
+            raise Stalled()
+        async with self._in_order:
+            if self.stalled:
+                raise Stalled()
+            try:
+                async with asyncio.timeout(self.send_timeout):
+                    await super().send_json(message)
+            except TimeoutError:
+                self.stalled = True
+                self.on_stall()
+                raise Stalled() from None
+
+    async def send_last(self, message: Mapping[str, object]) -> None:
+        """A message after the stall, behind everything unread; the caller bounds the wait."""
+        async with self._in_order:
+            await super().send_json(message)
+
+    async def close(self, code: int, reason: str) -> None:
+        async with self._in_order:
+            await super().close(code, reason)
+
+    def finish(self) -> None:
+        """Stop reading: the connection is over even if the client never closes it."""
+        self._finished.set()
+
+    async def iter_json(self, *, ignore_parsing_errors: bool = False) -> AsyncGenerator[object, None]:
+        finished = asyncio.ensure_future(self._finished.wait())
+        receiving: asyncio.Future[str] | None = None
+        try:
+            while self.ws.application_state != WebSocketState.DISCONNECTED:
+                receiving = asyncio.ensure_future(self.ws.receive_text())
+                await asyncio.wait({receiving, finished}, return_when=asyncio.FIRST_COMPLETED)
+                if not receiving.done():
+                    return
+                text = receiving.result()
+                try:
+                    message = decode_message(text)
+                except ValueError as error:
+                    if not ignore_parsing_errors:
+                        raise NonJsonMessageReceived from error
+                    continue
+                yield message
+        except KeyError as error:
+            raise NonTextMessageReceived from error
+        except WebSocketDisconnect:
+            pass
+        finally:
+            for waiting in (finished, receiving):
+                if waiting is not None and not waiting.done():
+                    waiting.cancel()
+
+
+class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
+    """graphql-transport-ws with typed refusals and slow consumers cut off with their cursors."""
+
+    websocket: LiveWebSocketAdapter
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.progress: dict[str, Progress] = {}
+        self.cutting_off: asyncio.Task[None] | None = None
+        self.websocket.on_stall = self._stalled
+
+    async def handle_message(self, message: Message) -> None:
+        if isinstance(message, TooDeep):
+            await self._refuse_too_deep(message)
+            return
+        await super().handle_message(message)
+
+    async def _refuse_too_deep(self, message: TooDeep) -> None:
+        op_id = message.id
+        if (message.type == "subscribe" and isinstance(op_id, str) and self.connection_acknowledged
+                and op_id not in self.operations):
+            error = GraphQLError(f"this message is nested more than {TOO_DEEP} levels deep",
+                                 extensions={"code": ErrorCode.VALIDATION.value})
+            await self.send_message({"id": op_id, "type": "error", "payload": [error.formatted]})
+        else:
+            await self.websocket.close(code=4400, reason=f"message nested more than {TOO_DEEP} levels deep")
+
+    async def handle_subscribe(self, message: Any) -> None:
+        if not self.websocket.stalled:  # being cut off: a new operation could not be told anything
+            await super().handle_subscribe(message)
+
+    async def run_operation(self, operation: Operation[Any, Any]) -> None:
+        progress = self.progress[operation.id] = Progress()
+        delivery.track(progress)  # this task's context: the resolvers report to it
+        try:
+            await super().run_operation(operation)
+        finally:
+            if self.progress.get(operation.id) is progress:
+                del self.progress[operation.id]
+
+    async def _send_result_stream(self, operation: Operation[Any, Any], result_source: StreamResult) -> None:
+        try:
+            await super()._send_result_stream(operation, result_source)
+        except Stalled:
+            return  # the cut-off tells the client, with this operation's cursor
+        except GraphQLError as error:
+            # Raised before any result: a document the parser cache could not parse.
+            await operation.send_initial_errors([error])
+
+    @staticmethod
+    def _get_pre_execution_close_reason(error: GraphQLError) -> str | None:
+        """Errors before execution (syntax, validation, no such operation) are `error`
+        messages for their operation; the socket stays open for the others."""
+        return None
+
+    async def send_message(self, message: Message) -> None:
+        try:
+            await self.websocket.send_json(message)
+        except Stalled:
+            if message["type"] == "next":
+                raise  # ends the operation's stream
+            return  # a pong, an ack, a complete: the cut-off says what the client needs
+        if message["type"] == "next" and (progress := self.progress.get(message["id"])) is not None:
+            progress.message_written()
+
+    def _stalled(self) -> None:
+        if self.cutting_off is not None:
+            return
+        operations = [(op_id, self.progress.get(op_id)) for op_id in self.operations]
+        tasks = [op.task for op in self.operations.values()
+                 if op.task is not None and op.task is not asyncio.current_task()]
+        self.cutting_off = asyncio.create_task(self._cut_off(operations, tasks))
+
+    async def _cut_off(self, operations: list[tuple[str, Progress | None]], tasks: list[asyncio.Task[Any]]) -> None:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)  # their streams unsubscribe
+        live = getattr(getattr(self.view, "app_state", None), "live", None)
+        if live is not None:
+            live.slow_consumers += 1
+        log.info("websocket cut off as a slow consumer (%d subscriptions)", len(operations))
+        try:
+            async with asyncio.timeout(self.websocket.send_timeout):
+                for op_id, progress in operations:
+                    error = SlowConsumer(progress.written if progress is not None else None)
+                    await self.websocket.send_last({"id": op_id, "type": "next",
+                                                    "payload": {"data": None, "errors": [error.formatted]}})
+                    await self.websocket.send_last({"id": op_id, "type": "complete"})
+                await self.websocket.close(SLOW_CONSUMER_CLOSE_CODE, "SLOW_CONSUMER")
+        except (TimeoutError, WebSocketDisconnected, RuntimeError):
+            log.info("a slow consumer did not read its last messages; connection dropped")
+        finally:
+            self.websocket.finish()
+
+    async def shutdown(self) -> None:
+        await super().shutdown()
+        if self.cutting_off is not None:
+            with suppress(Exception):
+                await self.cutting_off
