@@ -37,7 +37,7 @@ from server.settings import Settings, get_settings
 from server.uploads import MultipartGuard
 from subscriptions.live import LiveUpdates
 from subscriptions.webhooks import WebhookWorker
-from subscriptions.websocket import LiveTransportWSHandler, LiveWebSocketAdapter
+from subscriptions.websocket import LiveLegacyWSHandler, LiveTransportWSHandler, LiveWebSocketAdapter
 
 log = logging.getLogger("relate")
 
@@ -48,6 +48,7 @@ class RelateGraphQL(GraphQL):
 
     websocket_adapter_class = LiveWebSocketAdapter  # type: ignore[assignment]
     graphql_transport_ws_handler_class = LiveTransportWSHandler
+    graphql_ws_handler_class = LiveLegacyWSHandler
 
     def __init__(self, app_state: Any, settings: Settings, **kw: Any) -> None:
         super().__init__(build_schema(settings), **kw)

@@ -1,4 +1,4 @@
-"""The GraphQL websocket (graphql-transport-ws) when the client misbehaves or stops reading.
+"""The GraphQL websocket (both protocols) when the client misbehaves or stops reading.
 
 Strawberry's handler is kept; what changes is how it meets three kinds of trouble:
 
@@ -21,10 +21,11 @@ Strawberry's handler is kept; what changes is how it meets three kinds of troubl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,7 @@ from strawberry.http.exceptions import NonJsonMessageReceived, NonTextMessageRec
 from strawberry.schema.schema import StreamResult
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
 from graph.rules.errors import ErrorCode
 from subscriptions import delivery
@@ -172,16 +174,92 @@ class LiveWebSocketAdapter(ASGIWebSocketAdapter):
                     waiting.cancel()
 
 
-class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
-    """graphql-transport-ws with typed refusals and slow consumers cut off with their cursors."""
+class CutsOffSlowConsumers:
+    """What both protocols' handlers do when their socket stalls (see the module's doc).
+
+    The handler keeps one Progress per running operation, made current in the operation's
+    task; on a stall it stops every operation, then sends each its SLOW_CONSUMER (as the
+    protocol's result message, then `complete`) and closes, within one more send timeout."""
 
     websocket: LiveWebSocketAdapter
+    view: Any
+    result_type: str  # the protocol's name for a result message
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def _watch_for_stalls(self) -> None:
         self.progress: dict[str, Progress] = {}
         self.cutting_off: asyncio.Task[None] | None = None
         self.websocket.on_stall = self._stalled
+
+    def _running(self) -> dict[str, asyncio.Task[Any] | None]:
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def _tracking(self, op_id: str) -> Iterator[None]:
+        """Around an operation's task: its stream reports to this operation's progress."""
+        progress = self.progress[op_id] = Progress()
+        delivery.track(progress)
+        try:
+            yield
+        finally:
+            if self.progress.get(op_id) is progress:
+                del self.progress[op_id]
+
+    async def _send(self, message: Mapping[str, Any]) -> None:
+        try:
+            await self.websocket.send_json(message)
+        except Stalled:
+            if message["type"] == self.result_type:
+                raise  # ends the operation's stream
+            return  # a pong, an ack, a complete: the cut-off says what the client needs
+        if message["type"] == self.result_type and (progress := self.progress.get(str(message["id"]))):
+            progress.message_written()
+
+    def _stalled(self) -> None:
+        if self.cutting_off is not None:
+            return
+        running = self._running()
+        operations = [(op_id, self.progress.get(op_id)) for op_id in running]
+        tasks = [task for task in running.values() if task is not None and task is not asyncio.current_task()]
+        self.cutting_off = asyncio.create_task(self._cut_off(operations, tasks))
+
+    async def _cut_off(self, operations: list[tuple[str, Progress | None]], tasks: list[asyncio.Task[Any]]) -> None:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)  # their streams unsubscribe
+        live = getattr(getattr(self.view, "app_state", None), "live", None)
+        if live is not None:
+            live.slow_consumers += 1
+        log.info("websocket cut off as a slow consumer (%d subscriptions)", len(operations))
+        try:
+            async with asyncio.timeout(self.websocket.send_timeout):
+                for op_id, progress in operations:
+                    error = SlowConsumer(progress.written if progress is not None else None)
+                    await self.websocket.send_last({"id": op_id, "type": self.result_type,
+                                                    "payload": {"data": None, "errors": [error.formatted]}})
+                    await self.websocket.send_last({"id": op_id, "type": "complete"})
+                await self.websocket.close(SLOW_CONSUMER_CLOSE_CODE, "SLOW_CONSUMER")
+        except (TimeoutError, WebSocketDisconnected, RuntimeError):
+            log.info("a slow consumer did not read its last messages; connection dropped")
+        finally:
+            self.websocket.finish()
+
+    async def _finish_cut_off(self) -> None:
+        if self.cutting_off is not None:
+            with suppress(Exception):
+                await self.cutting_off
+
+
+class LiveTransportWSHandler(CutsOffSlowConsumers, BaseGraphQLTransportWSHandler[Any, Any]):
+    """graphql-transport-ws with typed refusals and slow consumers cut off with their cursors."""
+
+    result_type = "next"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._watch_for_stalls()
+
+    def _running(self) -> dict[str, asyncio.Task[Any] | None]:
+        return {op_id: op.task for op_id, op in self.operations.items()}
 
     async def handle_message(self, message: Message) -> None:
         if isinstance(message, TooDeep):
@@ -193,9 +271,7 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         op_id = message.id
         if (message.type == "subscribe" and isinstance(op_id, str) and self.connection_acknowledged
                 and op_id not in self.operations):
-            error = GraphQLError(f"this message is nested more than {TOO_DEEP} levels deep",
-                                 extensions={"code": ErrorCode.VALIDATION.value})
-            await self.send_message({"id": op_id, "type": "error", "payload": [error.formatted]})
+            await self.send_message({"id": op_id, "type": "error", "payload": [too_deep_error().formatted]})
         else:
             await self.websocket.close(code=4400, reason=f"message nested more than {TOO_DEEP} levels deep")
 
@@ -204,13 +280,8 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             await super().handle_subscribe(message)
 
     async def run_operation(self, operation: Operation[Any, Any]) -> None:
-        progress = self.progress[operation.id] = Progress()
-        delivery.track(progress)  # this task's context: the resolvers report to it
-        try:
+        with self._tracking(operation.id):
             await super().run_operation(operation)
-        finally:
-            if self.progress.get(operation.id) is progress:
-                del self.progress[operation.id]
 
     async def _send_result_stream(self, operation: Operation[Any, Any], result_source: StreamResult) -> None:
         try:
@@ -228,46 +299,56 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         return None
 
     async def send_message(self, message: Message) -> None:
-        try:
-            await self.websocket.send_json(message)
-        except Stalled:
-            if message["type"] == "next":
-                raise  # ends the operation's stream
-            return  # a pong, an ack, a complete: the cut-off says what the client needs
-        if message["type"] == "next" and (progress := self.progress.get(message["id"])) is not None:
-            progress.message_written()
-
-    def _stalled(self) -> None:
-        if self.cutting_off is not None:
-            return
-        operations = [(op_id, self.progress.get(op_id)) for op_id in self.operations]
-        tasks = [op.task for op in self.operations.values()
-                 if op.task is not None and op.task is not asyncio.current_task()]
-        self.cutting_off = asyncio.create_task(self._cut_off(operations, tasks))
-
-    async def _cut_off(self, operations: list[tuple[str, Progress | None]], tasks: list[asyncio.Task[Any]]) -> None:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)  # their streams unsubscribe
-        live = getattr(getattr(self.view, "app_state", None), "live", None)
-        if live is not None:
-            live.slow_consumers += 1
-        log.info("websocket cut off as a slow consumer (%d subscriptions)", len(operations))
-        try:
-            async with asyncio.timeout(self.websocket.send_timeout):
-                for op_id, progress in operations:
-                    error = SlowConsumer(progress.written if progress is not None else None)
-                    await self.websocket.send_last({"id": op_id, "type": "next",
-                                                    "payload": {"data": None, "errors": [error.formatted]}})
-                    await self.websocket.send_last({"id": op_id, "type": "complete"})
-                await self.websocket.close(SLOW_CONSUMER_CLOSE_CODE, "SLOW_CONSUMER")
-        except (TimeoutError, WebSocketDisconnected, RuntimeError):
-            log.info("a slow consumer did not read its last messages; connection dropped")
-        finally:
-            self.websocket.finish()
+        await self._send(message)
 
     async def shutdown(self) -> None:
         await super().shutdown()
-        if self.cutting_off is not None:
-            with suppress(Exception):
-                await self.cutting_off
+        await self._finish_cut_off()
+
+
+class LiveLegacyWSHandler(CutsOffSlowConsumers, BaseGraphQLWSHandler[Any, Any]):
+    """The legacy graphql-ws protocol, with the same refusals and cut-off (results are `data`)."""
+
+    result_type = "data"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._watch_for_stalls()
+
+    def _running(self) -> dict[str, asyncio.Task[Any] | None]:
+        return dict(self.tasks)
+
+    async def handle_message(self, message: Any) -> None:
+        if isinstance(message, TooDeep):
+            if message.type == "start" and isinstance(message.id, str):
+                await self.send_message({"id": message.id, "type": "error", "payload": too_deep_error().formatted})
+            else:
+                await self.websocket.close(code=4400, reason=f"message nested more than {TOO_DEEP} levels deep")
+            return
+        await super().handle_message(message)
+
+    async def handle_start(self, message: Any) -> None:
+        if not self.websocket.stalled:
+            await super().handle_start(message)
+
+    async def handle_async_results(self, operation_id: str, query: str, operation_name: str | None,
+                                   variables: dict[str, object] | None) -> None:
+        with self._tracking(operation_id):
+            try:
+                await super().handle_async_results(operation_id, query, operation_name, variables)
+            except Stalled:
+                return
+            except GraphQLError as error:  # a document the parser cache could not parse
+                await self.send_message({"id": operation_id, "type": "error", "payload": error.formatted})
+
+    async def send_message(self, message: Any) -> None:
+        await self._send(message)
+
+    async def cleanup(self) -> None:
+        await super().cleanup()
+        await self._finish_cut_off()
+
+
+def too_deep_error() -> GraphQLError:
+    return GraphQLError(f"this message is nested more than {TOO_DEEP} levels deep",
+                        extensions={"code": ErrorCode.VALIDATION.value})

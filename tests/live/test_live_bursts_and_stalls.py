@@ -32,7 +32,7 @@ from subscriptions.websocket import SLOW_CONSUMER_CLOSE_CODE, TOO_DEEP
 from tests.live.conftest import RECORD_SUB, TIMELINE_SUB, Served, account_with_contact, live_cursor, live_settings, until
 from tests.support.client import Api
 from tests.support.org import Org
-from tests.support.ws import GraphQLWs, SocketClosed, StreamEnded, serve, ws_connect
+from tests.support.ws import LEGACY_WS, TRANSPORT_WS, GraphQLWs, SocketClosed, StreamEnded, serve, ws_connect
 
 BURST = 500  # the most one completeActivities takes
 Serve = Callable[..., AbstractAsyncContextManager[Served]]
@@ -74,7 +74,7 @@ async def read_events(ws: GraphQLWs, op: str, count: int) -> list[dict[str, Any]
 
 
 @asynccontextmanager
-async def stalling_client(url: str, token: str) -> AsyncIterator[GraphQLWs]:
+async def stalling_client(url: str, token: str, protocol: str = TRANSPORT_WS) -> AsyncIterator[GraphQLWs]:
     """A client that reads only when asked: a small receive buffer, one message queued at
     most before websockets stops reading the socket, no compression, no pings of its own."""
     parts = urlsplit(url)
@@ -82,7 +82,8 @@ async def stalling_client(url: str, token: str) -> AsyncIterator[GraphQLWs]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.setblocking(False)
     await asyncio.get_running_loop().sock_connect(sock, (parts.hostname, parts.port))
-    async with ws_connect(url, token, sock=sock, max_queue=1, compression=None, ping_interval=None) as ws:
+    async with ws_connect(url, token, protocol=protocol, sock=sock, max_queue=1, compression=None,
+                          ping_interval=None) as ws:
         yield ws
 
 
@@ -99,15 +100,16 @@ async def everything_sent(ws: GraphQLWs) -> tuple[dict[str, list[dict[str, Any]]
 
 def received(messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
     """Events, errors and other message types of one operation, in order."""
-    events = [m["payload"]["data"]["timelineChanged"] for m in messages
-              if m["type"] == "next" and not m["payload"].get("errors")]
-    errors = [e for m in messages if m["type"] == "next" for e in m["payload"].get("errors") or []]
-    return events, errors, [m["type"] for m in messages if m["type"] != "next"]
+    results = [m for m in messages if m["type"] in ("next", "data")]  # graphql-ws calls them data
+    events = [m["payload"]["data"]["timelineChanged"] for m in results if not m["payload"].get("errors")]
+    errors = [e for m in results for e in m["payload"].get("errors") or []]
+    return events, errors, [m["type"] for m in messages if m not in results]
 
 
 async def test_a_burst_of_500_reaches_every_reader_and_a_client_that_stopped_is_told_slow_consumer(
         db: Database, org: Org, served: Serve) -> None:
-    """One completeActivities of 500 ids, to two clients that read and one that has stopped.
+    """One completeActivities of 500 ids, to two clients that read and two that have stopped
+    (one speaking graphql-transport-ws, one the legacy graphql-ws).
     Each reader gets all 500 and is never told SLOW_CONSUMER; no subscription even falls
     back to reading the outbox (no replay storm). The stopped client's socket fills up, and
     after the send timeout each of its subscriptions gets SLOW_CONSUMER with the cursor of
@@ -120,30 +122,33 @@ async def test_a_burst_of_500_reaches_every_reader_and_a_client_that_stopped_is_
         after = await live_cursor(app.api)
         async with ws_connect(app.url, org.tokens["sales2"]) as reader, \
                 ws_connect(app.url, org.tokens["manager"]) as other_reader, \
-                stalling_client(app.url, org.tokens["sales2"]) as stalled:
+                stalling_client(app.url, org.tokens["sales2"]) as stalled, \
+                stalling_client(app.url, org.tokens["sales2"], LEGACY_WS) as stalled_legacy:
             reads = [(ws, await ws.subscribe(TIMELINE_SUB, {"recordId": account, "after": after}))
                      for ws in (reader, other_reader)]
             timelines = [await stalled.subscribe(TIMELINE_SUB, {"recordId": account, "after": after})
                          for _ in range(2)]
             record_op = await stalled.subscribe(RECORD_SUB, {"id": account, "after": after})
-            await until(lambda: live.dispatcher.subscriber_count == 5)
+            legacy_op = await stalled_legacy.subscribe(TIMELINE_SUB, {"recordId": account, "after": after})
+            await until(lambda: live.dispatcher.subscriber_count == 6)
             reading = [asyncio.ensure_future(read_events(ws, op, BURST)) for ws, op in reads]
             await complete_all(app.api, ids)
             for events in await asyncio.gather(*reading):
                 assert sorted(e["entryId"] for e in events) == sorted(ids)
                 assert {e["entry"]["state"] for e in events} == {"COMPLETED"}
-            await until(lambda: live.slow_consumers == 1, timeout=60)
+            await until(lambda: live.slow_consumers == 2, timeout=60)
             by_op, close_code = await everything_sent(stalled)
-        assert close_code == SLOW_CONSUMER_CLOSE_CODE
-        assert live.slow_consumers == 1 and live.dispatcher.fell_behind == 0
+            legacy_by_op, legacy_close_code = await everything_sent(stalled_legacy)
+        assert close_code == legacy_close_code == SLOW_CONSUMER_CLOSE_CODE
+        assert live.slow_consumers == 2 and live.dispatcher.fell_behind == 0
 
         record_events, record_errors, record_rest = received(by_op[record_op])
         assert record_events == [] and record_rest == ["complete"]
         assert [e["extensions"] for e in record_errors] == [{"code": "SLOW_CONSUMER", "cursor": after}]
 
         cut_short = 0
-        for op in timelines:
-            events, errors, rest = received(by_op[op])
+        for messages in [by_op[op] for op in timelines] + [legacy_by_op[legacy_op]]:
+            events, errors, rest = received(messages)
             assert [e["extensions"]["code"] for e in errors] == ["SLOW_CONSUMER"] and rest == ["complete"]
             cursor = errors[0]["extensions"]["cursor"]
             assert cursor == (events[-1]["cursor"] if events else after)
@@ -152,7 +157,7 @@ async def test_a_burst_of_500_reaches_every_reader_and_a_client_that_stopped_is_
                 rest_of_it = await read_events(again, resumed, BURST - len(events))
             assert sorted(e["entryId"] for e in events + rest_of_it) == sorted(ids)
             cut_short += len(events) < BURST
-        assert cut_short >= 1  # the socket really filled up before everything was written
+        assert cut_short >= 2  # each socket really filled up before everything was written
         await until(lambda: live.dispatcher.subscriber_count == 0)
 
 
@@ -162,10 +167,11 @@ def server_errors(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR and drop.filter(r)]
 
 
+@pytest.mark.parametrize("protocol", [TRANSPORT_WS, LEGACY_WS])
 async def test_a_subscription_that_does_not_parse_or_validate_gets_an_error_message(
-        api: Api, connect: Any, caplog: pytest.LogCaptureFixture) -> None:
+        api: Api, connect: Any, caplog: pytest.LogCaptureFixture, protocol: str) -> None:
     account, _ = await account_with_contact(api)
-    async with connect("sales2") as ws:
+    async with connect("sales2", protocol=protocol) as ws:
         for document in ("subscription { timelineChanged(", "subscription { noSuchField }",
                          "subscription A { liveCursor } subscription B { liveCursor }"):
             op = await ws.subscribe(document, {})
@@ -179,12 +185,14 @@ async def test_a_subscription_that_does_not_parse_or_validate_gets_an_error_mess
     assert server_errors(caplog) == []
 
 
+@pytest.mark.parametrize("protocol", [TRANSPORT_WS, LEGACY_WS])
 async def test_variables_nested_10000_deep_get_a_typed_error_and_the_socket_a_close_frame(
-        api: Api, connect: Any, caplog: pytest.LogCaptureFixture) -> None:
+        api: Api, connect: Any, caplog: pytest.LogCaptureFixture, protocol: str) -> None:
     account, _ = await account_with_contact(api)
     deep = '{"a":' * 10_000 + "1" + "}" * 10_000
-    async with connect("sales2") as ws:
-        await ws.ws.send('{"type":"subscribe","id":"deep","payload":{"query":' + json.dumps(TIMELINE_SUB)
+    start = "subscribe" if protocol == TRANSPORT_WS else "start"
+    async with connect("sales2", protocol=protocol) as ws:
+        await ws.ws.send('{"type":"' + start + '","id":"deep","payload":{"query":' + json.dumps(TIMELINE_SUB)
                          + ',"variables":' + deep + "}}")
         with pytest.raises(StreamEnded) as ended:
             await ws.next("deep")
