@@ -11,7 +11,7 @@ Strawberry's handler is kept; what changes is how it meets three kinds of troubl
   socket (subscriptions/delivery.py), the socket is closed with 1008, and the client
   resumes from those cursors without a gap or a repeat. The final messages queue behind
   the unread data, so a client that starts reading again finds them; one that never does
-  is given one more send timeout before the server lets the connection go.
+  is given LAST_WORDS_SECONDS before the server lets the connection go.
 - **A document that does not parse or validate.** It gets an `error` message for its
   operation (as the protocol describes), not a closed socket or a bare `complete`.
 - **A message nested deeper than the server decodes.** Its `subscribe` gets an `error`
@@ -49,6 +49,9 @@ from subscriptions.streams import SlowConsumer
 log = logging.getLogger("relate.live.websocket")
 
 SLOW_CONSUMER_CLOSE_CODE = 1008
+# How long a cut-off client has to read its SLOW_CONSUMER messages and the close frame
+# (at least; the send timeout if that is longer) before the server lets the connection go.
+LAST_WORDS_SECONDS = 30.0
 # orjson refuses to decode JSON nested more than 1024 levels; past this, a message that
 # does not decode is refused as too deep rather than as malformed.
 TOO_DEEP = 1000
@@ -179,7 +182,7 @@ class CutsOffSlowConsumers:
 
     The handler keeps one Progress per running operation, made current in the operation's
     task; on a stall it stops every operation, then sends each its SLOW_CONSUMER (as the
-    protocol's result message, then `complete`) and closes, within one more send timeout."""
+    protocol's result message, then `complete`) and closes, within LAST_WORDS_SECONDS."""
 
     websocket: LiveWebSocketAdapter
     view: Any
@@ -231,7 +234,7 @@ class CutsOffSlowConsumers:
             live.slow_consumers += 1
         log.info("websocket cut off as a slow consumer (%d subscriptions)", len(operations))
         try:
-            async with asyncio.timeout(self.websocket.send_timeout):
+            async with asyncio.timeout(max(self.websocket.send_timeout, LAST_WORDS_SECONDS)):
                 for op_id, progress in operations:
                     error = SlowConsumer(progress.written if progress is not None else None)
                     await self.websocket.send_last({"id": op_id, "type": self.result_type,
