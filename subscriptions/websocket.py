@@ -210,10 +210,12 @@ class CutsOffSlowConsumers:
     async def _send(self, message: Mapping[str, Any]) -> None:
         try:
             await self.websocket.send_json(message)
-        except Stalled:
+        except (Stalled, WebSocketDisconnected):
             if message["type"] == self.result_type:
                 raise  # ends the operation's stream
-            return  # a pong, an ack, a complete: the cut-off says what the client needs
+            # A pong, an ack, a complete: after a stall the cut-off says what the client
+            # needs; after a disconnection there is nobody to tell.
+            return
         if message["type"] == self.result_type and (progress := self.progress.get(str(message["id"]))):
             progress.message_written()
 
@@ -289,8 +291,8 @@ class LiveTransportWSHandler(CutsOffSlowConsumers, BaseGraphQLTransportWSHandler
     async def _send_result_stream(self, operation: Operation[Any, Any], result_source: StreamResult) -> None:
         try:
             await super()._send_result_stream(operation, result_source)
-        except Stalled:
-            return  # the cut-off tells the client, with this operation's cursor
+        except (Stalled, WebSocketDisconnected):
+            return  # the cut-off tells the client, with this operation's cursor; or it has gone
         except GraphQLError as error:
             # Raised before any result: a document the parser cache could not parse.
             await operation.send_initial_errors([error])
@@ -339,7 +341,7 @@ class LiveLegacyWSHandler(CutsOffSlowConsumers, BaseGraphQLWSHandler[Any, Any]):
         with self._tracking(operation_id):
             try:
                 await super().handle_async_results(operation_id, query, operation_name, variables)
-            except Stalled:
+            except (Stalled, WebSocketDisconnected):
                 return
             except GraphQLError as error:  # a document the parser cache could not parse
                 await self.send_message({"id": operation_id, "type": "error", "payload": error.formatted})

@@ -101,14 +101,15 @@ class GraphQLWs:
     async def _for(self, op_id: str, timeout: float) -> dict[str, Any]:
         async with asyncio.timeout(timeout):
             while not self._inbox[op_id]:
-                message = await self._receive()
+                message = await self._receive(timeout)
                 self._inbox[str(message.get("id"))].append(message)
             return self._inbox[op_id].popleft()
 
-    async def _receive(self) -> dict[str, Any]:
+    async def _receive(self, timeout: float = WAIT) -> dict[str, Any]:
+        """The next message; waits up to `timeout` (the caller's, not a shorter one of its own)."""
         while True:
             try:
-                raw = await asyncio.wait_for(self.ws.recv(), WAIT)
+                raw = await asyncio.wait_for(self.ws.recv(), timeout)
             except ConnectionClosed as exc:
                 raise SocketClosed(exc.rcvd.code if exc.rcvd else None,
                                    exc.rcvd.reason if exc.rcvd else "") from None
