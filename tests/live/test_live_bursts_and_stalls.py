@@ -27,7 +27,6 @@ from graph.queries.principals import viewer_for_token
 from resolvers.ids import parse_global_id, to_global_id
 from server.app import create_app
 from server.logs import DropGraphQLErrors
-from subscriptions.log import decode_cursor
 from subscriptions.websocket import SLOW_CONSUMER_CLOSE_CODE, TOO_DEEP
 from tests.live.conftest import RECORD_SUB, TIMELINE_SUB, Served, account_with_contact, live_cursor, live_settings, until
 from tests.support.client import Api
