@@ -177,8 +177,9 @@ async def test_a_subscription_that_does_not_parse_or_validate_gets_an_error_mess
             with pytest.raises(StreamEnded) as ended:
                 await ws.next(op)
             assert ended.value.errors and ended.value.errors[0]["message"]
-        # The socket is still open for the next subscription.
-        working = await ws.subscribe(TIMELINE_SUB, {"recordId": account})
+        # The socket is still open for the next subscription (from a cursor: without one it
+        # would start wherever the fan-out is when it registers, maybe after the task below).
+        working = await ws.subscribe(TIMELINE_SUB, {"recordId": account, "after": await live_cursor(api)})
         await api.ok("createTask", {"subject": "After the errors", "regardingId": account}, "task { id }", as_="sales1")
         assert (await ws.next(working))["timelineChanged"]["entry"]["subject"] == "After the errors"
     assert server_errors(caplog) == []
@@ -197,7 +198,7 @@ async def test_variables_nested_10000_deep_get_a_typed_error_and_the_socket_a_cl
             await ws.next("deep")
         assert ended.value.codes == ["VALIDATION"]
         assert str(TOO_DEEP) in ended.value.errors[0]["message"]
-        working = await ws.subscribe(TIMELINE_SUB, {"recordId": account})
+        working = await ws.subscribe(TIMELINE_SUB, {"recordId": account, "after": await live_cursor(api)})
         await api.ok("createTask", {"subject": "Still open", "regardingId": account}, "task { id }", as_="sales1")
         assert (await ws.next(working))["timelineChanged"]["entry"]["subject"] == "Still open"
         # A message too deep to tell what it is: closed with a close frame, not dropped.
