@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
-from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
@@ -50,6 +50,7 @@ from server.settings import Settings, get_settings
 from server.uploads import MultipartGuard
 from subscriptions.live import LiveUpdates
 from subscriptions.webhooks import WebhookWorker
+from subscriptions.websocket import LiveLegacyWSHandler, LiveTransportWSHandler, LiveWebSocketAdapter
 
 log = logging.getLogger("relate")
 
@@ -58,7 +59,7 @@ log = logging.getLogger("relate")
 TOKEN_REFUSED_REASON = "Forbidden: no valid bearer token in connection_init; do not retry with it"
 
 
-class RelateWebSocketAdapter(ASGIWebSocketAdapter):
+class RelateWebSocketAdapter(LiveWebSocketAdapter):
     """Says why a socket closes with 4403: Strawberry's reason is a bare "Forbidden", and
     4403 is only ever a refused token here (clients show the reason; docs/clients.md)."""
 
@@ -67,9 +68,13 @@ class RelateWebSocketAdapter(ASGIWebSocketAdapter):
 
 
 class RelateGraphQL(GraphQL):
-    """Strawberry's ASGI view with our context: viewer from the token, loaders per request."""
+    """Strawberry's ASGI view with our context: viewer from the token, loaders per request.
+    Websockets get a bounded send and typed refusals (subscriptions/websocket.py)."""
 
-    websocket_adapter_class = RelateWebSocketAdapter
+    graphql_transport_ws_handler_class = LiveTransportWSHandler
+    graphql_ws_handler_class = LiveLegacyWSHandler
+
+    websocket_adapter_class = RelateWebSocketAdapter  # type: ignore[assignment]
 
     def __init__(self, app_state: Any, settings: Settings, **kw: Any) -> None:
         super().__init__(build_schema(settings), **kw)

@@ -64,8 +64,12 @@ class Settings(BaseSettings):
     broadcast_channel: str = "relate_events"
     ws_init_timeout_seconds: float = 10.0
     ws_max_subscriptions: int = 20
+    # A websocket whose unread data keeps one message waiting this long is a slow consumer:
+    # its subscriptions end with SLOW_CONSUMER and their cursors, then it is closed.
+    ws_send_timeout_seconds: float = 10.0
     live_poll_seconds: float = 1.0
-    live_queue_size: int = 256
+    # Events held in memory per subscription; one further behind reads the outbox instead.
+    live_queue_size: int = 4096
     live_page_size: int = 200
     live_retention_hours: float = 7 * 24
     live_sweep_seconds: float = 3600.0

@@ -2,10 +2,12 @@
 
 One task per process reads the events after its position from the outbox (in pages) when
 a hint arrives, when the broker reconnects, or on a poll, and offers each to the
-subscribers of its topics. Offering never waits: a subscriber's queue is bounded, and a
-subscriber that falls that far behind is marked overflowed; its stream then ends with
-SLOW_CONSUMER and the client resumes by cursor from the outbox (docs/live-updates.md).
-Nothing here ever awaits a socket.
+subscribers of its topics. Offering never waits. A subscriber's queue holds references to
+events the dispatcher already has, so it is cheap, but it is bounded all the same: one
+that fills up is marked behind, its queue is dropped, and its stream reads what it missed
+from the outbox at its own pace (streams.py). Falling behind here is never the client's
+fault and never ends a stream: whether a client is too slow is decided by its socket, by
+what it has not read (subscriptions/websocket.py). Nothing here ever awaits a socket.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from subscriptions.waiting import woken
 logger = logging.getLogger("relate.live.dispatcher")
 
 
-class Overflowed(Exception):
+class FellBehind(Exception):
     """The subscriber's queue filled up: it must catch up from the outbox."""
 
 
@@ -33,29 +35,32 @@ class Closed(Exception):
 class Subscriber:
     """A bounded queue of events for one subscription to one topic."""
 
-    __slots__ = ("topic", "capacity", "overflowed", "closed", "_items", "_ready")
+    __slots__ = ("topic", "capacity", "behind", "closed", "_items", "_ready")
 
     def __init__(self, topic: str, capacity: int) -> None:
         self.topic = topic
         self.capacity = capacity
-        self.overflowed = False
+        self.behind = False
         self.closed = False
         self._items: deque[LogEvent] = deque()
         self._ready = asyncio.Event()
 
-    def offer(self, event: LogEvent) -> None:
-        if self.overflowed or self.closed:
-            return
-        if len(self._items) >= self.capacity:
-            self.overflowed = True
+    def offer(self, event: LogEvent) -> bool:
+        """Queue `event`; True when this one made the subscriber fall behind."""
+        if self.behind or self.closed:
+            return False
+        fell_behind = len(self._items) >= self.capacity
+        if fell_behind:
+            self.behind = True
             self._items.clear()
         else:
             self._items.append(event)
         self._ready.set()
+        return fell_behind
 
     def restart(self) -> None:
-        """Forget queued events and the overflow: the caller is about to reread the outbox."""
-        self.overflowed = False
+        """Forget queued events and being behind: the caller is about to reread the outbox."""
+        self.behind = False
         self._items.clear()
 
     def close(self) -> None:
@@ -67,8 +72,8 @@ class Subscriber:
         while True:
             if self.closed:
                 raise Closed()
-            if self.overflowed:
-                raise Overflowed()
+            if self.behind:
+                raise FellBehind()
             if self._items:
                 taken = list(self._items)
                 self._items.clear()
@@ -85,6 +90,7 @@ class Dispatcher:
         self.queue_size = queue_size
         self.position = 0
         self.dispatched = 0
+        self.fell_behind = 0  # subscribers whose queue filled up (each then read the outbox)
         self._router: dict[str, set[Subscriber]] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -157,5 +163,5 @@ class Dispatcher:
     def _fan_out(self, event: LogEvent) -> None:
         for topic in event.topics:
             for subscriber in self._router.get(topic, ()):
-                subscriber.offer(event)
+                self.fell_behind += subscriber.offer(event)
                 self.dispatched += 1

@@ -45,6 +45,7 @@ class LiveUpdates:
         self.relay = Relay(db, self._stamped, poll_seconds=settings.live_poll_seconds)
         self.sweeper = Sweeper(db, retention=timedelta(hours=settings.live_retention_hours),
                                every_seconds=settings.live_sweep_seconds)
+        self.slow_consumers = 0  # websockets cut off for not reading (subscriptions/websocket.py)
 
     def on_new_events(self, listener: Callable[[int | None], None]) -> None:
         """Wake `listener` too (e.g. the webhook worker) whenever the dispatcher is woken."""
@@ -97,7 +98,8 @@ class LiveUpdates:
     def stats(self) -> dict[str, Any]:
         return {
             "position": self.dispatcher.position, "subscribers": self.dispatcher.subscriber_count,
-            "dispatched": self.dispatcher.dispatched, "stamped": self.relay.stamped_total,
+            "dispatched": self.dispatcher.dispatched, "fellBehind": self.dispatcher.fell_behind,
+            "slowConsumers": self.slow_consumers, "stamped": self.relay.stamped_total,
             "brokerConnected": self.doorbell.connected, "brokerConnects": self.doorbell.connects,
             "brokerFailures": self.doorbell.failures, "hints": self.doorbell.hints,
         }

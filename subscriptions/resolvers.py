@@ -7,6 +7,8 @@ current scope, so nothing the subscriber may not read is pushed. The check runs 
 batch the stream hands over (a replay page, or what was queued; live, usually one event):
 every event of the batch is checked, with one look-up per kind of row for all of them.
 The connection's context lives as long as the socket; its loaders are replaced per batch.
+Each event is announced to the operation's delivery progress before it is yielded, so a
+socket that stops reading is told the cursor of the last event it was actually sent.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from resolvers.loaders.registry import Loaders
 from schema.types.activities import GRAPHQL_NAMES as ACTIVITY_NAMES
 from schema.types.events import ChangeKind, RecordChangedEvent, TimelineChangedEvent, WorkListChangedEvent
 from schema.types.records import GRAPHQL_NAMES as RECORD_NAMES
+from subscriptions import delivery
 from subscriptions import log as outbox
 from subscriptions.live import LiveUpdates
 from subscriptions.log import decode_cursor
@@ -135,6 +138,7 @@ async def timeline_changed(info: Info, record_id: strawberry.ID,
     raw_id = _record_id(record_id, "recordId")
     position = _position(after)
     await _readable_record(info, raw_id)
+    progress = delivery.current()
     async for batch in live.batches(timeline_topic(raw_id), position):
         events = [e for e in batch if e.kind == "timeline.changed"]
         if not events and not _access_changes(batch):
@@ -150,6 +154,7 @@ async def timeline_changed(info: Info, record_id: strawberry.ID,
             if entry is None:
                 continue  # not readable now (or gone): not pushed, not even counted
             entry_type = str(event.payload.get("entryType"))
+            progress.handing_over(event.seq)
             yield TimelineChangedEvent(
                 cursor=event.cursor, change=_timeline_change(event.payload, raw_id), record_id=record_id,
                 entry_id=strawberry.ID(to_global_id(ENTRY_NAMES.get(entry_type, entry_type),
@@ -165,6 +170,7 @@ async def record_changed(info: Info, id: strawberry.ID,
     raw_id = _record_id(id, "id")
     position = _position(after)
     await _readable_record(info, raw_id)
+    progress = delivery.current()
     async for batch in live.batches(record_topic(raw_id), position):
         events = [e for e in batch if e.kind == "record.changed"]
         if not events:
@@ -176,6 +182,7 @@ async def record_changed(info: Info, id: strawberry.ID,
         for event in events:
             if event.payload.get("change") in ACCESS_WORDS:
                 continue  # who may read it changed, not the record
+            progress.handing_over(event.seq)
             yield RecordChangedEvent(cursor=event.cursor, change=_change(str(event.payload.get("change"))),
                                      changed_fields=[_camel(f) for f in event.payload.get("fields", ())],
                                      record=record)
@@ -185,6 +192,7 @@ async def work_list_changed(info: Info, after: str | None = None) -> AsyncGenera
     live = _live(info)
     user_id = info.context.scope.user_id
     position = _position(after)
+    progress = delivery.current()
     async for batch in live.batches(worklist_topic(user_id), position):
         events = [e for e in batch if e.kind == "worklist.changed"]
         if not events:
@@ -196,6 +204,7 @@ async def work_list_changed(info: Info, after: str | None = None) -> AsyncGenera
             if raw and record is None:
                 continue
             reason = str(event.payload.get("change") or "CHANGED")
+            progress.handing_over(event.seq)
             yield WorkListChangedEvent(cursor=event.cursor, change=_change(reason), reason=reason, record=record)
 
 

@@ -8,25 +8,29 @@ Order of work, and why it loses nothing:
    in between: everything fanned out later reaches the queue);
 3. then take queued events, dropping any with a seq already passed (the replay and the
    queue overlap by design); the queue holds events in seq order, as fanned out.
-If the queue overflows during the replay, the replay simply continues from the outbox.
-If it overflows once live, the client is too slow: the stream ends with SLOW_CONSUMER and
-the cursor to resume from. A cursor the outbox no longer covers (retention) ends the
-stream with RESYNC_REQUIRED.
+If the queue fills up (the subscriber fell behind, during the replay or live, say under a
+burst of 500 events), the stream reads on from the outbox, then goes back to the queue:
+nothing lost, nothing repeated, and the client is not told. Whether a client is too slow
+is decided by its socket (subscriptions/websocket.py), which ends it with SLOW_CONSUMER.
+A cursor the outbox no longer covers (retention) ends the stream with RESYNC_REQUIRED.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
 
 from graphql import GraphQLError
 
 from graph.db import Database
+from graph.rules.errors import ErrorCode
+from subscriptions import delivery
 from subscriptions import log as outbox
-from subscriptions.dispatcher import Closed, Dispatcher, Overflowed
+from subscriptions.dispatcher import Closed, Dispatcher, FellBehind, Subscriber
 from subscriptions.log import LogEvent, encode_cursor
 
-RESYNC_REQUIRED = "RESYNC_REQUIRED"
-SLOW_CONSUMER = "SLOW_CONSUMER"
+RESYNC_REQUIRED = ErrorCode.RESYNC_REQUIRED.value
+SLOW_CONSUMER = ErrorCode.SLOW_CONSUMER.value
 SERVER_SHUTTING_DOWN = "SERVER_SHUTTING_DOWN"
 
 
@@ -41,11 +45,13 @@ class ResyncRequired(GraphQLError):
 
 
 class SlowConsumer(GraphQLError):
-    def __init__(self, last: int) -> None:
+    """The socket stopped taking what was sent; `last` is the last event written to it."""
+
+    def __init__(self, last: int | None) -> None:
         super().__init__(
-            "too many events waiting for this subscription; resubscribe with `after` set to "
-            "extensions.cursor",
-            extensions={"code": SLOW_CONSUMER, "cursor": encode_cursor(last)},
+            "this connection stopped reading what it was sent; reconnect and resubscribe with "
+            "`after` set to extensions.cursor",
+            extensions={"code": SLOW_CONSUMER, "cursor": encode_cursor(last) if last is not None else None},
         )
 
 
@@ -76,24 +82,19 @@ async def topic_batches(db: Database, dispatcher: Dispatcher, topic: str, after:
         if after is not None:
             await _start_position(db, after)
             last = after
-            while True:
-                page = await outbox.topic_page_after(db, topic, last, page_size)
-                oldest = await outbox.floor(db)
-                if oldest is not None and oldest > last + 1:
-                    # The sweeper deleted events we had not read yet.
-                    raise ResyncRequired(oldest, await outbox.head(db))
-                if page:
-                    last = page[-1].seq
-                    yield page
-                if len(page) < page_size:
-                    if not subscriber.overflowed:
-                        break
-                    subscriber.restart()  # fell behind while replaying: keep reading the outbox
+            subscriber.behind = True  # everything up to now is in the outbox
+        delivery.current().starts_after(last)
         while True:
+            if subscriber.behind:
+                async with aclosing(_from_outbox(db, subscriber, topic, last, page_size)) as pages:
+                    async for page in pages:
+                        last = page[-1].seq
+                        yield page
+                continue
             try:
                 queued = await subscriber.take()
-            except Overflowed:
-                raise SlowConsumer(last) from None
+            except FellBehind:
+                continue
             except Closed:
                 raise ShuttingDown(last) from None
             fresh = [event for event in queued if event.seq > last]
@@ -102,3 +103,26 @@ async def topic_batches(db: Database, dispatcher: Dispatcher, topic: str, after:
                 yield fresh
     finally:
         dispatcher.unsubscribe(subscriber)
+
+
+async def _from_outbox(db: Database, subscriber: Subscriber, topic: str, last: int,
+                       page_size: int) -> AsyncGenerator[list[LogEvent], None]:
+    """Pages of `topic` after `last` until the outbox has nothing the queue will not bring.
+
+    The queue is emptied first, so every event fanned out while this reads is queued (and
+    dropped by seq if a page had it); if it fills up again meanwhile, reading goes on.
+    """
+    subscriber.restart()
+    while True:
+        page = await outbox.topic_page_after(db, topic, last, page_size)
+        oldest = await outbox.floor(db)
+        if oldest is not None and oldest > last + 1:
+            # The sweeper deleted events we had not read yet.
+            raise ResyncRequired(oldest, await outbox.head(db))
+        if page:
+            last = page[-1].seq
+            yield page
+        if len(page) < page_size:
+            if not subscriber.behind:
+                return
+            subscriber.restart()

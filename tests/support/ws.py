@@ -101,14 +101,15 @@ class GraphQLWs:
     async def _for(self, op_id: str, timeout: float) -> dict[str, Any]:
         async with asyncio.timeout(timeout):
             while not self._inbox[op_id]:
-                message = await self._receive()
+                message = await self._receive(timeout)
                 self._inbox[str(message.get("id"))].append(message)
             return self._inbox[op_id].popleft()
 
-    async def _receive(self) -> dict[str, Any]:
+    async def _receive(self, timeout: float = WAIT) -> dict[str, Any]:
+        """The next message; waits up to `timeout` (the caller's, not a shorter one of its own)."""
         while True:
             try:
-                raw = await asyncio.wait_for(self.ws.recv(), WAIT)
+                raw = await asyncio.wait_for(self.ws.recv(), timeout)
             except ConnectionClosed as exc:
                 raise SocketClosed(exc.rcvd.code if exc.rcvd else None,
                                    exc.rcvd.reason if exc.rcvd else "") from None
@@ -124,10 +125,11 @@ class GraphQLWs:
 
 @asynccontextmanager
 async def ws_connect(url: str, token: str | None, *, protocol: str = TRANSPORT_WS,
-                     origin: str | None = None, init: bool = True) -> AsyncIterator[GraphQLWs]:
-    """Open a websocket to `url`; with `init`, send connection_init with the token and await the ack."""
+                     origin: str | None = None, init: bool = True, **options: Any) -> AsyncIterator[GraphQLWs]:
+    """Open a websocket to `url`; with `init`, send connection_init with the token and await the ack.
+    `options` go to websockets' `connect` (e.g. `sock`, `max_queue`, `compression`)."""
     async with connect(url, subprotocols=[Subprotocol(protocol)], origin=origin,  # type: ignore[arg-type]
-                       open_timeout=WAIT, close_timeout=2, proxy=None) as ws:
+                       open_timeout=WAIT, close_timeout=2, proxy=None, **options) as ws:
         client = GraphQLWs(ws, protocol)
         if init:
             await client.init({"authorization": f"Bearer {token}"} if token else {})
@@ -141,15 +143,19 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def serve(app: Any) -> AsyncIterator[str]:
-    """Run `app` (lifespan included) on 127.0.0.1 in this event loop; yields the ws URL."""
-    # The socket is bound here and handed to uvicorn, so no other test (or xdist worker) can
-    # take the port between choosing it and listening on it.
+async def serve(app: Any, *, send_buffer: int | None = None) -> AsyncIterator[str]:
+    """Run `app` (lifespan included) on 127.0.0.1 in this event loop; yields the ws URL.
+
+    The server listens on a socket bound to port 0 here, so no port is ever guessed.
+    `send_buffer` sets the kernel's send buffer of every connection accepted (SO_SNDBUF is
+    inherited from the listening socket), so a client that stops reading fills it soon."""
     listening = socket.socket()
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if send_buffer is not None:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
     listening.bind(("127.0.0.1", 0))
     port = int(listening.getsockname()[1])
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="warning",
-                            ws="websockets-sansio")
+    config = uvicorn.Config(app, lifespan="on", log_level="warning", ws="websockets-sansio")
     server = uvicorn.Server(config)
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]  # leave Ctrl-C to pytest
     task = asyncio.create_task(server.serve(sockets=[listening]))
