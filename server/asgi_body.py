@@ -78,8 +78,10 @@ async def read_body(scope: Scope, receive: Receive, limit: int | None) -> bytes:
     return b"".join(chunks)
 
 
-def replay(body: bytes, receive: Receive) -> Receive:
-    """A `receive` that hands the app the body already read, then listens for a disconnect."""
+def replay(body: bytes, receive: Receive | None) -> Receive:
+    """A `receive` that hands the app the body already read, then listens for a disconnect:
+    on the real `receive`, or (None: an operation of a batch, with no connection of its
+    own) a disconnect at once."""
     sent = False
 
     async def replayed() -> Message:
@@ -87,6 +89,8 @@ def replay(body: bytes, receive: Receive) -> Receive:
         if not sent:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
+        if receive is not None:
+            return await receive()
+        return {"type": "http.disconnect"}
 
     return replayed

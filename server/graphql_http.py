@@ -21,7 +21,6 @@ Multipart uploads and websockets pass through untouched.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -29,7 +28,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graph.rules.errors import ErrorCode
-from server.asgi_body import header
+from server.asgi_body import header, read_body, replay
 from server.persisted_queries import PersistedQueries, PersistedQueryProblem
 from server.refusals import refuse
 from server.settings import Settings
@@ -105,9 +104,9 @@ class GraphQLOverHttp:
         if kind != JSON.encode():
             await self.app(scope, receive, send)  # multipart uploads: server/uploads.py
             return
-        body = await _read_body(receive)
+        body = await read_body(scope, receive, None)  # RequestLimits has capped it
         if b"persistedQuery" not in body and not body.lstrip().startswith(b"["):
-            await self.app(scope, _replay(body, receive), _Negotiated(send, media, scope))  # as it came
+            await self.app(scope, replay(body, receive), _Negotiated(send, media, scope))  # as it came
             return
         try:
             # The standard library, as Strawberry: it takes what clients send (escaped lone
@@ -134,7 +133,7 @@ class GraphQLOverHttp:
         body = body_of(resolved)
         headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
         inner = {**scope, "headers": [*headers, (b"content-length", str(len(body)).encode())]}
-        await self.app(inner, _replay(body, receive), _Negotiated(send, media, inner))
+        await self.app(inner, replay(body, receive), _Negotiated(send, media, inner))
 
     async def _get(self, scope: Scope, receive: Receive, send: Send, media: str) -> None:
         params = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
@@ -194,33 +193,6 @@ async def _problem(send: Send, problem: PersistedQueryProblem, media: str) -> No
     await send({"type": "http.response.body", "body": body})
 
 
-async def _read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive | None = None) -> Callable[[], Awaitable[Message]]:
-    """Hands the body on once; then the real `receive` (a disconnect still reaches the
-    app), or a disconnect for the operations of a batch, which have no connection of their own."""
-    given = False
-
-    async def replay() -> Message:
-        nonlocal given
-        if not given:
-            given = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        if receive is not None:
-            return await receive()
-        return {"type": "http.disconnect"}
-
-    return replay
 
 
 class _Negotiated:

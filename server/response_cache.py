@@ -53,8 +53,9 @@ from graph.db import Database
 from graph.models import OrgSettings, OutboxEvent, User
 from graph.queries.principals import Viewer, token_lookup, viewer_for
 from graph.rules.tokens import token_digest
+from server.asgi_body import read_body, replay
 from server.auth import bearer_token
-from server.cacheable import cached_roots_only, read_request, reviewed_roots
+from server.cacheable import Request, cached_roots_only, read_request, reviewed_roots
 from server.settings import Settings
 
 log = logging.getLogger("relate.cache")
@@ -254,7 +255,10 @@ class ResponseCache:
         if token is None or (scope["method"] == "POST" and not wanted.startswith(JSON)) or b"text/html" in wanted:
             await self.app(scope, receive, send)
             return
-        body, receive = await _buffer(receive) if scope["method"] == "POST" else (b"", receive)
+        body = b""
+        if scope["method"] == "POST":
+            body = await read_body(scope, receive, None)  # RequestLimits has capped it
+            receive = replay(body, receive)
         request = read_request(scope["method"], body, scope.get("query_string", b""))
         if request is None or not cached_roots_only(request.query, request.operation_name, self.roots):
             await self.app(scope, receive, send)
@@ -327,27 +331,6 @@ def _key(token: str, request: Request) -> bytes:
     )
     return hashlib.blake2b(material, digest_size=20).digest()
 
-async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
-    """The whole body, and a `receive` that hands it on once, then the real one."""
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    body = b"".join(chunks)
-    given = False
-
-    async def replay() -> Message:
-        nonlocal given
-        if not given:
-            given = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return body, replay
 
 
 CACHE_HEADER = b"x-relate-cache"
