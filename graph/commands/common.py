@@ -52,8 +52,10 @@ async def record_for(
     return row
 
 
-async def require_on_record(session: AsyncSession, scope: Scope, row: Record, action: str, what: str,
-                            field: Sequence[str] | None = None) -> None:
+async def require_on_record(
+    session: AsyncSession, scope: Scope, row: Record, action: str, what: str,
+    field: Sequence[str] | None = None,
+) -> None:
     """`Scope.require` for a record, where a grant on this one record counts as much as the
     viewer's roles (R-ADM-6): NOT_FOUND unless they read it by either, FORBIDDEN unless either
     allows `action`. A shared record must not read as missing to the mutation that acts on it."""

@@ -17,7 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.commands import timeline_index
-from graph.commands.common import any_record, owner_for, remember, replayed, require_active, require_on_record
+from graph.commands.common import (
+    any_record, owner_for, remember, replayed, require_active, require_on_record,
+)
 from graph.commands.stamps import check_version, stamp_change, stamp_new
 from graph.files import FileStore
 from graph.models import Activity, Attachment, Note, Record
