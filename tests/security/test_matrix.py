@@ -16,6 +16,10 @@ Lists, counts and reports check for each ownership that the target is there exac
 it is readable. Each (operation variant × viewer × ownership) check is one case; the total
 is printed. With PostgreSQL configured (as in CI), PostgreSQL runs every operation and SQLite
 the reads (see `full_matrix`).
+
+`test_r_adm_5_6_custom_role_and_sharing_have_no_leak` runs the same machinery for a custom
+role (R-ADM-5) and shared records (R-ADM-6): see `matrix_world` for its viewers and the
+three sharing ownerships, and `GRANTED` for what a grant adds to a role's verdict.
 """
 
 from __future__ import annotations
