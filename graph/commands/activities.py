@@ -18,7 +18,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.commands import scheduled_send, timeline_index
-from graph.commands.common import any_record, owner_for, remember, replayed, secured_type
+from graph.commands.common import any_record, owner_for, remember, replayed, require_on_record
 from graph.commands.stamps import stamp_new
 from graph.models import Activity, ActivityParty, Principal, Record
 from graph.queries.metadata import type_label
@@ -138,7 +138,7 @@ async def regarding_type(session: AsyncSession, scope: Scope, regarding_id: uuid
         return None
     record = await any_record(session, scope, regarding_id, field_path)
     what = record.type.lower()
-    scope.require("append_to", secured_type(record.type), record, what, field_path)
+    await require_on_record(session, scope, record, "append_to", what, field_path)
     if not record.is_active:
         raise DomainError(ErrorCode.DEACTIVATED,
                           f"{await type_label(session, record.type)} '{record.name}' is {record.state.lower()}: "

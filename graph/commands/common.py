@@ -48,15 +48,24 @@ async def record_for(
     label = cls.__name__.lower()
     if row is None:
         raise not_found(label, field)
+    await require_on_record(session, scope, row, action, label, field)
+    return row
+
+
+async def require_on_record(
+    session: AsyncSession, scope: Scope, row: Record, action: str, what: str,
+    field: Sequence[str] | None = None,
+) -> None:
+    """`Scope.require` for a record, where a grant on this one record counts as much as the
+    viewer's roles (R-ADM-6): NOT_FOUND unless they read it by either, FORBIDDEN unless either
+    allows `action`. A shared record must not read as missing to the mutation that acts on it."""
     secured = secured_type(row.type)
     if scope.can("read", secured, row) and scope.can(action, secured, row):
-        return row
-    # Not by role: a grant on this one record may allow it (R-ADM-6).
+        return
     if not (scope.can("read", secured, row) or await granted(session, scope, row.id, "read")):
-        raise not_found(label, field)
+        raise not_found(what, field)
     if not (scope.can(action, secured, row) or await granted(session, scope, row.id, action)):
-        raise DomainError(ErrorCode.FORBIDDEN, f"you may not {action.replace('_', ' ')} this {label}", field)
-    return row
+        raise DomainError(ErrorCode.FORBIDDEN, f"you may not {action.replace('_', ' ')} this {what}", field)
 
 
 async def any_record(session: AsyncSession, scope: Scope, record_id: uuid.UUID, field: tuple[str, ...]) -> Record:

@@ -17,7 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.commands import timeline_index
-from graph.commands.common import any_record, owner_for, remember, replayed, require_active, secured_type
+from graph.commands.common import (
+    any_record, owner_for, remember, replayed, require_active, require_on_record,
+)
 from graph.commands.stamps import check_version, stamp_change, stamp_new
 from graph.files import FileStore
 from graph.models import Activity, Attachment, Note, Record
@@ -51,7 +53,7 @@ async def note_target(session: AsyncSession, scope: Scope, *, record_id: uuid.UU
         raise DomainError(ErrorCode.VALIDATION, "give exactly one of recordId and activityId", ("input",))
     if record_id is not None:
         record = await any_record(session, scope, record_id, ("input", "recordId"))
-        scope.require("append_to", secured_type(record.type), record, record.type.lower())
+        await require_on_record(session, scope, record, "append_to", record.type.lower())
         await require_active(session, record)
         return record
     assert activity_id is not None

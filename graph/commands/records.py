@@ -23,6 +23,7 @@ from graph.commands.common import (
 )
 from graph.commands.outbox import publish
 from graph.commands.stamps import check_version, stamp_change, stamp_new
+from graph.queries.sharing import granted
 from graph.events import RecordChanged
 from graph.models import RECORD_CLASSES, Account, Contact, Record
 from graph.rules import records as rules
@@ -127,10 +128,11 @@ async def add_contacts_to_account(
     for index, contact_id in enumerate(dict.fromkeys(contact_ids)):
         path = ("input", "contactIds", str(index))
         contact = await session.get(Contact, contact_id, with_for_update=True)
-        if contact is None or not scope.can("read", "contact", contact):
+        if contact is None or not (scope.can("read", "contact", contact)
+                                   or await granted(session, scope, contact.id, "read")):
             problems.append(Problem(ErrorCode.NOT_FOUND, "contact not found", path))
             continue
-        if not scope.can("write", "contact", contact):
+        if not (scope.can("write", "contact", contact) or await granted(session, scope, contact.id, "write")):
             problems.append(Problem(ErrorCode.FORBIDDEN, f"you may not change contact '{contact.name}'", path))
             continue
         if not contact.is_active:

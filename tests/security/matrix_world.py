@@ -9,6 +9,16 @@ For every viewer the five ownerships name the same kind of owner:
     child `west`, in Sales West (below Sales)
     other `service`, in Service (beside Sales)
 
+The custom-role and sharing matrix (`test_r_adm_5_6_custom_role_and_sharing_have_no_leak`)
+adds `custom`, a user of Sales in the team whose only role is a copy of salesperson that
+reads at BUSINESS_UNIT depth (its own unit, not the one below), made through the API; and
+three sharing ownerships, each with an owner of its own in Service so that a report
+filtered by owner counts only that ownership's targets:
+
+    shared_read   shared with the viewer, read only      (`service_read`)
+    shared_write  shared with the viewer, read and write (`service_write`)
+    unshared      shared with the viewer, then unshared  (`service_unshared`)
+
 Targets are made through the API by the administrator (batched with aliases) with the
 owner of their ownership, one per (viewer, ownership) and operation, so that a write
 allowed for one case never changes what another case sees.
@@ -34,7 +44,15 @@ from tests.support.client import Api
 VIEWERS = {"admin": ["system_administrator"], "manager": ["sales_manager"], "sales": ["salesperson"], "norole": []}
 OWNERSHIPS = ("own", "team", "unit", "child", "other")
 HOURS = {d: ["00:00", "23:59"] for d in ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")}
-OTHERS = {"peer": ("sales", ["salesperson"]), "west": ("west", ["salesperson"]), "service": ("service", ["salesperson"])}
+CUSTOM_VIEWERS = {"custom": []}  # their role is made through the API (`custom_role`)
+SHARINGS = ("shared_read", "shared_write", "unshared")
+SHARE_RIGHTS = {"shared_read": ["READ"], "shared_write": ["READ", "WRITE"], "unshared": ["READ"]}
+OTHERS = {"peer": ("sales", ["salesperson"]), "west": ("west", ["salesperson"]), "service": ("service", ["salesperson"]),
+          **{f"service_{s.removeprefix('shared_')}": ("service", ["salesperson"]) for s in SHARINGS}}
+OWNER_OF = {"unit": "peer", "child": "west", "other": "service",
+            **{s: f"service_{s.removeprefix('shared_')}" for s in SHARINGS}}
+CUSTOM_READ_DEPTH = "BUSINESS_UNIT"
+SECURED_TYPES = ("ACCOUNT", "CONTACT", "LEAD", "OPPORTUNITY", "CASE", "ACTIVITY", "NOTE")
 START, END = "2031-03-03T10:00:00+00:00", "2031-03-03T11:00:00+00:00"
 
 
@@ -56,7 +74,7 @@ class World:
         if ownership == "team":
             assert self.team_id is not None
             return to_global_id("Team", self.team_id)
-        return self.user_gid({"own": viewer, "unit": "peer", "child": "west", "other": "service"}[ownership])
+        return self.user_gid(viewer if ownership == "own" else OWNER_OF[ownership])
 
     def owner_uuid(self, viewer: str, ownership: str) -> uuid.UUID:
         parsed = parse_global_id(self.owner_gid(viewer, ownership))
@@ -77,7 +95,7 @@ async def build_world(db: Database, api: Api) -> World:
         west = await add_business_unit(session, "Sales West", sales.id)
         service = await add_business_unit(session, "Service", root.id)
         world.units = {"root": root.id, "sales": sales.id, "west": west.id, "service": service.id}
-        people = {**{k: ("sales", r) for k, r in VIEWERS.items()}, **OTHERS}
+        people = {**{k: ("sales", r) for k, r in {**VIEWERS, **CUSTOM_VIEWERS}.items()}, **OTHERS}
         for key, (unit, roles) in people.items():
             user = await add_user(session, name=f"{key.title()} Person", email=f"{key}@matrix.relate",
                                   unit_id=world.units[unit], roles=roles, now=now, business_phone="+1 555 0100",
@@ -85,11 +103,25 @@ async def build_world(db: Database, api: Api) -> World:
             world.users[key] = user.id
             api.tokens[key] = await create_token(session, f"{key}@matrix.relate", now)
         team = await add_team(session, name="Inside Sales", unit_id=sales.id, now=now,
-                              member_ids=[world.users[k] for k in VIEWERS])
+                              member_ids=[world.users[k] for k in (*VIEWERS, *CUSTOM_VIEWERS)])
         world.team_id = team.id
     customer = await create_many(api, [("createAccount", {"name": "Shared Customer"}, "account")])
     world.shared["customer"] = customer[0]
+    await custom_role(api, world)
     return world
+
+
+async def custom_role(api: Api, world: World) -> None:
+    """A copy of salesperson that reads only its holder's own unit, given to `custom` (R-ADM-5),
+    all through the API as an administrator would."""
+    roles = {r["name"]: r["id"] for r in (await api("{ roles { id name } }"))["roles"]}
+    copied = await api.ok("copyRole", {"roleId": roles["salesperson"], "name": "Unit reader"}, "role { id }")
+    role_id = copied["role"]["id"]
+    await api.ok("updateRolePrivileges", {"roleId": role_id, "privileges": [
+        {"recordType": t, "action": "READ", "depth": CUSTOM_READ_DEPTH} for t in SECURED_TYPES]}, "role { id }")
+    for viewer in CUSTOM_VIEWERS:
+        await api.ok("assignRoles", {"principalId": world.user_gid(viewer), "roleIds": [role_id]},
+                     "principal { __typename }")
 
 
 def gid_type(global_id: str) -> str:
@@ -156,15 +188,28 @@ def tiny_png() -> bytes:
 class Factory:
     """Makes one target per (viewer, ownership) of a kind, owned as the ownership says."""
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, viewers: tuple[str, ...] = tuple(VIEWERS),
+                 ownerships: tuple[str, ...] = OWNERSHIPS) -> None:
         self.world = world
+        self.viewers, self.ownerships = viewers, ownerships
         self.sequences: dict[str, str] = {}
 
     async def make(self, kind: str) -> Cases:
-        keys = [(v, o) for v in VIEWERS for o in OWNERSHIPS]
+        keys = [(v, o) for v in self.viewers for o in self.ownerships]
         maker = getattr(self, f"_{kind}")
         targets = await maker(keys)
+        await self._share(keys, targets)
         return dict(zip(keys, targets, strict=True))
+
+    async def _share(self, keys: list[tuple[str, str]], targets: list[Target]) -> None:
+        """Share each sharing ownership's target with its viewer (R-ADM-6); unshare `unshared`."""
+        shares = [(k, t) for k, t in zip(keys, targets, strict=True) if k[1] in SHARINGS]
+        if not shares:
+            return
+        await run_many(self.world.api, [("shareRecord", {"recordId": t.id, "principalId": self.world.user_gid(k[0]),
+                                                         "rights": SHARE_RIGHTS[k[1]]}) for k, t in shares])
+        await run_many(self.world.api, [("unshareRecord", {"recordId": t.id, "principalId": self.world.user_gid(k[0])})
+                                        for k, t in shares if k[1] == "unshared"])
 
     def _owner(self, key: tuple[str, str]) -> str:
         return self.world.owner_gid(*key)

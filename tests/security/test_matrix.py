@@ -16,6 +16,10 @@ Lists, counts and reports check for each ownership that the target is there exac
 it is readable. Each (operation variant × viewer × ownership) check is one case; the total
 is printed. With PostgreSQL configured (as in CI), PostgreSQL runs every operation and SQLite
 the reads (see `full_matrix`).
+
+`test_r_adm_5_6_custom_role_and_sharing_have_no_leak` runs the same machinery for a custom
+role (R-ADM-5) and shared records (R-ADM-6): see `matrix_world` for its viewers and the
+three sharing ownerships, and `GRANTED` for what a grant adds to a role's verdict.
 """
 
 from __future__ import annotations
@@ -39,14 +43,20 @@ from tests.support.client import Api
 from tests.support.databases import test_settings as app_settings
 from tests.support.ws import StreamEnded, serve, ws_connect
 from tests.security.matrix_world import (
-    END, OWNERSHIPS, START, VIEWERS, Cases, Factory, Target, World, build_world, missing_like, post_file,
+    CUSTOM_VIEWERS, END, OWNERSHIPS, SHARINGS, START, VIEWERS, Cases, Factory, Target, World, build_world, missing_like,
+    post_file,
 )
 
 # --- the independent expectation table (SPEC §1) --------------------------------------------
 
-NONE, USER, DEEP, ORG = "NONE", "USER", "BUSINESS_UNIT_DEEP", "ORGANIZATION"
-# Which ownerships each depth reaches, for a viewer in unit Sales who is in the team.
-REACH = {NONE: set(), USER: {"own", "team"}, DEEP: {"own", "team", "unit", "child"}, ORG: set(OWNERSHIPS)}
+NONE, USER, UNIT, DEEP, ORG = "NONE", "USER", "BUSINESS_UNIT", "BUSINESS_UNIT_DEEP", "ORGANIZATION"
+# Which ownerships each depth reaches, for a viewer in unit Sales who is in the team. A
+# sharing ownership's owner is in Service, like `other`'s.
+REACH = {NONE: set(), USER: {"own", "team"}, UNIT: {"own", "team", "unit"}, DEEP: {"own", "team", "unit", "child"},
+         ORG: {*OWNERSHIPS, *SHARINGS}}
+# What a sharing ownership's grant allows the viewer on top of their roles (R-ADM-6): a
+# grant always includes read; `unshared` was granted read and revoked.
+GRANTED: dict[str, set[str]] = {"shared_read": {"read"}, "shared_write": {"read", "write"}, "unshared": set()}
 # SPEC §1: salesperson reads the organisation and writes/assigns/deletes (and creates) its
 # own; sales_manager reads the organisation and writes/assigns BUSINESS_UNIT_DEEP; the
 # administrator does everything, plus configuration. Appending an activity or note to a
@@ -59,6 +69,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "sales": {"read": ORG, "create": USER, "write": USER, "assign": USER, "delete": USER, "append": ORG,
               "config": NONE},
     "norole": {a: NONE for a in ("read", "create", "write", "assign", "delete", "append", "config")},
+    # R-ADM-5: a copy of salesperson whose reads stop at the holder's own unit (Sales West,
+    # below it, is out of reach), unlike every built-in role.
+    "custom": {"read": UNIT, "create": USER, "write": USER, "assign": USER, "delete": USER, "append": ORG,
+               "config": NONE},
 }
 # Sequence definitions are a sales manager's tool (R-SEQ-1).
 DEFINES_SEQUENCES = {"admin", "manager"}
@@ -75,13 +89,14 @@ def verdict(viewer: str, action: str, ownership: str | None) -> str:
     assert ownership is not None
     if action == "create":  # a new row owned by the ownership's owner: no read needed first
         return "allow" if ownership in REACH[table["create"]] else "forbid"
-    if ownership not in REACH[table["read"]]:
+    granted = GRANTED.get(ownership, set())
+    if ownership not in REACH[table["read"]] and "read" not in granted:
         return "hide"
     if action == "read":
         return "allow"
     if action == "reply":  # an inbound text lands on the conversation's owner: create for them
         return "allow" if ownership in REACH[table["create"]] else "forbid"
-    return "allow" if ownership in REACH[table[action]] else "forbid"
+    return "allow" if ownership in REACH[table[action]] or action in granted else "forbid"
 
 
 # --- the operations ---------------------------------------------------------------------------
@@ -491,6 +506,14 @@ def counts_something(value: Any) -> bool:
     return False
 
 
+def counts_hidden(value: Any) -> bool:
+    """A connection whose totalCount is more than the edges it returns in one page: it counts
+    rows the viewer is not shown."""
+    if isinstance(value, dict) and isinstance(value.get("totalCount"), int) and "edges" in value:
+        return value["totalCount"] > len(value["edges"])
+    return False
+
+
 def normalised(body: Any, replace: dict[str, str]) -> str:
     text = json.dumps(body, sort_keys=True)
     for old, new in replace.items():
@@ -502,6 +525,7 @@ def normalised(body: Any, replace: dict[str, str]) -> str:
 class Matrix:
     def __init__(self, world: World, api: Api, factory: Factory, ws_url: str, cursor: str) -> None:
         self.world, self.api, self.factory, self.ws_url, self.cursor = world, api, factory, ws_url, cursor
+        self.viewers, self.ownerships = factory.viewers, factory.ownerships
         self.tally = Tally()
         self.shared: dict[str, Cases] = {}
 
@@ -557,23 +581,23 @@ class Matrix:
             await self.subscription(op)
             return
         if not op.per_ownership or op.target is None and op.action in ("self", "config", "define"):
-            for viewer in VIEWERS:
+            for viewer in self.viewers:
                 body = await self.post(op, Case(self.world, viewer, None, None))
                 self.judge(op, viewer, None, verdict(viewer, op.action, None), body, None)
             return
         fresh = op.kind == "mutation" and op.field in STATE_CHANGING
         cases = await self.targets(op.target, fresh) if op.target else {}
-        for viewer in VIEWERS:
+        for viewer in self.viewers:
             missing_body = None
             missing_target: Target | None = None
-            hides = any(verdict(viewer, op.action, o) == "hide" for o in OWNERSHIPS)
+            hides = any(verdict(viewer, op.action, o) == "hide" for o in self.ownerships)
             if op.target and op.kind != "list" and hides:
                 sample = next(iter(cases.values()))
                 missing_target = Target(missing_like(sample.id) if not sample.id.startswith("+") else sample.id,
                                         f"<{uuid.uuid4()}@mx.example>" if sample.key and "@" in sample.key
                                         else (f"+1 555 9{uuid.uuid4().int % 10**6:06d}" if sample.key else None))
                 missing_body = await self.post(op, Case(self.world, viewer, "own", missing_target))
-            for ownership in OWNERSHIPS:
+            for ownership in self.ownerships:
                 target = cases.get((viewer, ownership))
                 case = Case(self.world, viewer, ownership, target)
                 expected = verdict(viewer, op.action, ownership)
@@ -596,7 +620,11 @@ class Matrix:
                 self.tally.record(op, viewer, ownership, expected, problem)
             else:
                 shown = value is not None and self._shows(op, value, viewer, ownership)
-                problem = f"shown or counted: {json.dumps(body)[:300]}" if shown or counts_something(value) else None
+                # A viewer who reads nothing must count nothing; one who reads some rows must
+                # count only the rows shown (every list asks for more rows than there are).
+                reads_nothing = all(verdict(viewer, op.action, o) == "hide" for o in self.ownerships)
+                counted = counts_something(value) if reads_nothing else counts_hidden(value)
+                problem = f"shown or counted: {json.dumps(body)[:300]}" if shown or counted else None
                 self.tally.record(op, viewer, ownership, "hide", problem, leak=bool(problem))
             return
         if op.kind == "query":
@@ -640,7 +668,7 @@ class Matrix:
 
     async def subscription(self, op: Op) -> None:
         if op.target is None:
-            for viewer in VIEWERS:
+            for viewer in self.viewers:
                 async with ws_connect(self.ws_url, self.api.tokens[viewer]) as ws:
                     first = await ws.subscribe(op.document)
                     canary = await ws.subscribe("subscription($a: String) { workListChanged(after: $a) { cursor } }",
@@ -661,11 +689,11 @@ class Matrix:
                 self.tally.record(op, viewer, None, "allow", problem)
             return
         cases = self.shared[op.target]
-        for viewer in VIEWERS:
+        for viewer in self.viewers:
             async with ws_connect(self.ws_url, self.api.tokens[viewer]) as ws:
                 missing = missing_like(next(iter(cases.values())).id)
                 missing_errors = await self._first_event(ws, op, missing)
-                for ownership in OWNERSHIPS:
+                for ownership in self.ownerships:
                     target = cases[(viewer, ownership)]
                     expected = verdict(viewer, op.action, ownership)
                     got = await self._first_event(ws, op, target.id)
@@ -752,15 +780,54 @@ async def test_r_sec_1_authorization_matrix_has_no_leak(db: Database, matrix_app
     for op in ordered:
         await matrix.run(op)
 
+    assert_no_problem(matrix, ordered, "authorization matrix", backend)
+    assert matrix.tally.cases >= (2000 if full_matrix(backend) else 500)
+
+
+def assert_no_problem(matrix: Matrix, ordered: list[Op], title: str, backend: str) -> None:
     tally = matrix.tally
-    print(f"\nauthorization matrix ({backend}, {'all operations' if full_matrix(backend) else 'reads'}): "
-          f"{tally.cases} cases "
-          f"({len({o.field for o in ordered})} operations, {len(ordered)} variants, {len(VIEWERS)} viewers, {len(OWNERSHIPS)} ownerships; "
+    print(f"\n{title} ({backend}, {'all operations' if full_matrix(backend) else 'reads'}): {tally.cases} cases "
+          f"({len({o.field for o in ordered})} operations, {len(ordered)} variants, {len(matrix.viewers)} viewers, "
+          f"{len(matrix.ownerships)} ownerships; "
           f"allow {tally.by_verdict['allow']}, forbid {tally.by_verdict['forbid']}, hide {tally.by_verdict['hide']}): "
           f"{len(tally.leaks)} leaks, {len(tally.failures)} other failures")
     problems = tally.leaks + tally.failures
     assert not problems, "\n".join(problems[:80]) + (f"\n… and {len(problems) - 80} more" if len(problems) > 80 else "")
-    assert tally.cases >= (2000 if full_matrix(backend) else 500)
+
+
+@pytest.mark.slow(60)
+async def test_r_adm_5_6_custom_role_and_sharing_have_no_leak(db: Database, matrix_app: tuple[Api, str],
+                                                              backend: str) -> None:
+    """The matrix for a custom role (R-ADM-5) and shared records (R-ADM-6): `custom` (a copy of
+    salesperson reading its own unit only) and `sales`, over the five ownerships and the three
+    sharing ones, on every operation that takes a record. `custom` cannot read `other`, so
+    sharing must open reads to it; `sales` reads everything, so sharing must open writes only
+    with the write right; an unshared record is back to what the role alone allows."""
+    api, url = matrix_app
+    world = await build_world(db, api)
+    factory = Factory(world, viewers=(*CUSTOM_VIEWERS, "sales"), ownerships=(*OWNERSHIPS, *SHARINGS))
+    world.shared["sequence"] = await factory.sequence("TASK")
+    cursor = (await api("{ liveCursor }"))["liveCursor"]
+    classified = operations()
+    classified["node"] = node_variants(sorted(RECORD_KINDS.values()))
+    ops = [op for name in sorted(classified) for op in classified[name]
+           if op.per_ownership and op.target in RECORD_KINDS]
+
+    matrix = Matrix(world, api, factory, url, cursor)
+    await matrix.lists_first(ops)
+    for kind in RECORD_KINDS:
+        await matrix.targets(kind, False)
+    await timeline_events(api, matrix)
+    ordered = sorted(ops, key=lambda o: (o.kind != "list", o.kind == "subscription"))
+    if not full_matrix(backend):
+        ordered = [op for op in ordered if op.kind in READ_KINDS]
+    for op in ordered:
+        await matrix.run(op)
+
+    assert_no_problem(matrix, ordered, "custom role and sharing matrix", backend)
+    by_ownership = {o: {verdict(v, "read", o) for v in matrix.viewers} for o in SHARINGS}
+    assert by_ownership == {"shared_read": {"allow"}, "shared_write": {"allow"}, "unshared": {"allow", "hide"}}
+    assert matrix.tally.cases >= (900 if full_matrix(backend) else 400)
 
 
 async def timeline_events(api: Api, matrix: Matrix) -> None:
