@@ -28,7 +28,7 @@ from graph.events import RecordChanged
 from graph.models import RECORD_CLASSES, Account, Contact, Record
 from graph.rules import records as rules
 from graph.rules.access import Scope
-from graph.rules.errors import DomainError, ErrorCode, Problem, not_found
+from graph.rules.errors import DomainError, ErrorCode, Problem
 
 CREATABLE = {"ACCOUNT": Account, "CONTACT": Contact}
 ACCOUNT_FIELDS = ("name", "phone", "email", "website", "industry", "address_line", "city",
