@@ -36,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+import traceback
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -85,6 +86,18 @@ async def _to_the_end(step: Awaitable[T]) -> T:
         except Exception:  # noqa: S110 - the cancellation is what the caller must see
             pass
         raise
+
+
+def _drop_dead_statements(cancelled: BaseException) -> None:
+    """Let go of the statement a write was cancelled in the middle of.
+
+    SQLAlchemy drops a connection whose statement was cancelled and closes it, but SQLite
+    cannot close a connection while one of its statements is unfinished: the connection
+    lingers, inside its transaction and holding the database's write lock, until that
+    statement is freed. The only references left to it are the locals of the finished frames
+    in the cancellation's traceback (which the cancelled task keeps), so those are cleared;
+    frames still running are left as they are."""
+    traceback.clear_frames(cancelled.__traceback__)
 
 
 def async_url(url: str) -> str:
@@ -195,8 +208,10 @@ class Database:
                 await _to_the_end(session.connection())  # checkout and BEGIN (IMMEDIATE)
                 yield session
                 await _to_the_end(session.commit())
-            except BaseException:
+            except BaseException as exc:
                 await _to_the_end(session.rollback())
+                if self.is_sqlite and isinstance(exc, asyncio.CancelledError):
+                    _drop_dead_statements(exc)
                 raise
             finally:
                 await _to_the_end(session.close())
