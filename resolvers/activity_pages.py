@@ -20,14 +20,15 @@ from typing import Any
 
 from graph import models
 from graph.queries import activities as queries
-from graph.queries.paging import count, fetch_page
+from graph.queries.paging import fetch_page
 from resolvers.context import Info
 from resolvers.ids import decode_id, decode_ids
 from resolvers.pagination import encode_cursor, page_request
 from resolvers.selection import field_selection, node_selection, sub_selection
 from schema.inputs import activities as inputs
 from schema.types.activities import PRINCIPAL_PARTY_TYPES, Activity, ActivityCounts, activity_node
-from schema.types.connection import Connection, Edge, PageInfo
+from schema.types.connection import Connection, Edge
+from resolvers.connections import counted_connection
 
 PRINCIPAL_IDS = {"owner": "owner_id", "createdBy": "created_by_id", "modifiedBy": "modified_by_id"}
 ACTIVITY_COLUMNS = tuple(models.Activity.__table__.c)
@@ -98,18 +99,7 @@ async def activities(
     edges = [Edge(cursor=encode_cursor(keys, queries.position(r, keys)) if every or i in (0, last) else "",
                   node=activity_node(r)) for i, r in enumerate(page.rows)]
 
-    async def total() -> int:
-        async with db.read() as session:
-            return await count(session, query)
-
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=page.has_next, has_previous_page=page.has_previous,
-            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
-        ),
-        counter=total,
-    )
+    return counted_connection(edges, page, db, query)
 
 
 async def activity_counts(info: Info, filter: inputs.ActivityFilter | None = None) -> ActivityCounts:

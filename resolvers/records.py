@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.commands import records as commands
 from graph.queries import records as queries
-from graph.queries.paging import count, fetch_page, position
+from graph.queries.paging import fetch_page, position
 from graph.rules.access import Scope
 from resolvers.context import Info
 from resolvers.ids import decode_id, decode_ids
@@ -20,7 +20,8 @@ from resolvers.pagination import encode_cursor, page_request
 from resolvers.selection import node_selection, sub_selection
 from schema.inputs import records as inputs
 from schema.payloads import records as payloads
-from schema.types.connection import Connection, Edge, PageInfo
+from schema.types.connection import Connection, Edge
+from resolvers.connections import counted_connection
 from schema.types.records import Account, Contact, record_node
 
 PRINCIPAL_FIELDS = ("owner", "createdBy", "modifiedBy")
@@ -67,18 +68,7 @@ async def record_page(info: Info, query: Any, order_by: Any, first: int | None, 
     await (prefetch or prefetch_related)(info, page.rows, node_selection(info))
     edges = [Edge(cursor=encode_cursor(keys, position(r, keys)), node=record_node(r)) for r in page.rows]
 
-    async def total() -> int:
-        async with db.read() as session:
-            return await count(session, query)
-
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=page.has_next, has_previous_page=page.has_previous,
-            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
-        ),
-        counter=total,
-    )
+    return counted_connection(edges, page, db, query)
 
 
 async def _record_page(info: Info, record_type: str, flt: queries.RecordFilter, order_by: Any,

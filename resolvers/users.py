@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from graph.commands import reassign
 from graph.commands import users as commands
 from graph.queries import users as queries
-from graph.queries.paging import count, fetch_page, position
+from graph.queries.paging import fetch_page, position
 from graph.rules.access import Scope
 from graph.rules.records import check_filter_text
 from graph.rules.users import Period
@@ -31,7 +31,8 @@ from schema.inputs.users import (
     WorkingPeriodInput,
 )
 from schema.payloads.users import ReassignRecordsPayload, UserPayload
-from schema.types.connection import Connection, Edge, PageInfo
+from schema.types.connection import Connection, Edge
+from resolvers.connections import counted_connection
 from schema.types.principals import Role, User
 
 USER = {"User"}
@@ -59,18 +60,7 @@ async def users(info: Info, filter: UserFilter | None = None, first: int | None 
         page = await fetch_page(session, query, keys, request)
     edges = [Edge(cursor=encode_cursor(keys, position(r, keys)), node=User.from_row(r)) for r in page.rows]
 
-    async def total() -> int:
-        async with db.read() as session:
-            return await count(session, query)
-
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=page.has_next, has_previous_page=page.has_previous,
-            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
-        ),
-        counter=total,
-    )
+    return counted_connection(edges, page, db, query)
 
 
 async def roles(info: Info) -> list[Role]:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.commands import webhooks as commands
 from graph.queries import webhooks as queries
-from graph.queries.paging import count, fetch_page, position
+from graph.queries.paging import fetch_page, position
 from graph.rules.access import Scope
 from graph.rules.errors import not_found
 from resolvers.context import Info
@@ -19,7 +19,8 @@ from resolvers.mutation_runner import run_mutation
 from resolvers.pagination import encode_cursor, page_request
 from schema.inputs.webhooks import CreateWebhookInput, DeleteWebhookInput
 from schema.payloads.webhooks import CreateWebhookPayload, DeleteWebhookPayload
-from schema.types.connection import Connection, Edge, PageInfo
+from schema.types.connection import Connection, Edge
+from resolvers.connections import counted_connection
 from schema.types.webhooks import Webhook, WebhookDelivery
 
 WEBHOOK = {"Webhook"}
@@ -50,18 +51,7 @@ async def webhook_deliveries(
     edges = [Edge(cursor=encode_cursor(keys, position(r, keys)), node=WebhookDelivery.from_row(r))
              for r in page.rows]
 
-    async def total() -> int:
-        async with db.read() as session:
-            return await count(session, query)
-
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=page.has_next, has_previous_page=page.has_previous,
-            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
-        ),
-        counter=total,
-    )
+    return counted_connection(edges, page, db, query)
 
 
 async def create_webhook(info: Info, input: CreateWebhookInput) -> CreateWebhookPayload:
