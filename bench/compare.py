@@ -422,9 +422,10 @@ def drive(servers: list[Server], args: argparse.Namespace, undo: Any) -> None:
                 say(f"  {page:<8} round {round_no + 1}  {server.name:<24} {result.per_second:>8.0f} req/s  "
                     f"p50 {result.p50_ms:>7.2f} ms  p99 {result.p99_ms:>8.2f} ms  CPU {cpu:>6.2f} ms/req")
         if page == "mixed":
-            undo()
-        for server in servers:
-            fetch(server.workloads[page], 0) if page != "mixed" else None  # still answering after the load
+            undo()  # the rows written go, so the next run compares the anchor's rows again
+        else:
+            for server in servers:
+                fetch(server.workloads[page], 0)  # still answering correctly after the load
 
 
 @dataclass(frozen=True)
