@@ -411,7 +411,9 @@ def run_once(server: Server, page: str, seconds: float, args: argparse.Namespace
     with CpuMeter([server.group], database_name(args.database_url)) as meter:
         result = measure(server.workloads[page], duration=seconds, connections=args.connections, tool=args.tool,
                          offset=start)
-    server.position[page] = start + result.requests
+    # Past every request sent, answered or still in flight when the run stopped (a server
+    # may have finished and cached those after the load tool left).
+    server.position[page] = start + max(result.sent, result.requests + args.connections)
     return Run(result, meter.used)
 
 

@@ -104,6 +104,7 @@ class Measured:
     cache_hits: int = 0
     cache_misses: int = 0
     load_cpu_seconds: float = 0.0  # the load tool's own CPU
+    sent: int = 0  # requests sent, answered or not: where the next run's rotation starts
 
     @property
     def per_second(self) -> float:
@@ -118,7 +119,7 @@ def _lua(workload: Workload, calls_file: Path) -> str:
     return f"""
 local calls = {{}}
 local n, i = 0, 0
-hits, misses, bad = 0, 0, 0
+hits, misses, bad, sent = 0, 0, 0, 0
 local threads = {{}}
 
 function setup(thread) table.insert(threads, thread) end
@@ -139,6 +140,7 @@ function init(args)
 end
 
 function request()
+  sent = sent + 1
   i = i % n + 1
   return calls[i]
 end
@@ -150,11 +152,13 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local h, m, b = 0, 0, 0
-  for _, t in ipairs(threads) do h = h + t:get("hits"); m = m + t:get("misses"); b = b + t:get("bad") end
+  local h, m, b, s = 0, 0, 0, 0
+  for _, t in ipairs(threads) do
+    h = h + t:get("hits"); m = m + t:get("misses"); b = b + t:get("bad"); s = s + t:get("sent")
+  end
   local e = summary.errors
-  io.write(string.format("{RESULT_PREFIX} %d %d %d %d %d %d %d\\n", summary.requests, summary.duration,
-    latency:percentile(50), latency:percentile(99), e.connect + e.read + e.write + e.timeout + b, h, m))
+  io.write(string.format("{RESULT_PREFIX} %d %d %d %d %d %d %d %d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), e.connect + e.read + e.write + e.timeout + b, h, m, s))
 end
 """
 
@@ -194,8 +198,9 @@ def run_wrk(workload: Workload, *, duration: float, connections: int, offset: in
         load_cpu = _children_cpu() - cpu_before
     for line in completed.stdout.splitlines():
         if line.startswith(RESULT_PREFIX):
-            requests, micros, p50, p99, errors, hits, misses = (int(x) for x in line.split()[1:])
-            return Measured(requests, micros / 1e6, p50 / 1000, p99 / 1000, errors, "wrk", hits, misses, load_cpu)
+            requests, micros, p50, p99, errors, hits, misses, sent = (int(x) for x in line.split()[1:])
+            return Measured(requests, micros / 1e6, p50 / 1000, p99 / 1000, errors, "wrk", hits, misses, load_cpu,
+                            sent)
     raise RuntimeError(f"wrk printed no result: {completed.stdout}\n{completed.stderr}")
 
 
@@ -234,12 +239,13 @@ async def run_python(workload: Workload, *, duration: float, connections: int, o
         await asyncio.gather(*(one_client() for _ in range(connections)))
         seconds = time.perf_counter() - began
     load_cpu = time.process_time() - cpu_before
+    sent = position - offset
     if not timings:
-        return Measured(0, seconds, 0.0, 0.0, errors, "python", hits, misses, load_cpu)
+        return Measured(0, seconds, 0.0, 0.0, errors, "python", hits, misses, load_cpu, sent)
     ordered = sorted(timings)
     p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
     return Measured(len(timings), seconds, statistics.median(ordered) * 1000, p99 * 1000, errors, "python",
-                    hits, misses, load_cpu)
+                    hits, misses, load_cpu, sent)
 
 
 def have_wrk() -> bool:
