@@ -411,6 +411,7 @@ def run_once(server: Server, page: str, seconds: float, args: argparse.Namespace
     with CpuMeter([server.group], database_name(args.database_url)) as meter:
         result = measure(server.workloads[page], duration=seconds, connections=args.connections, tool=args.tool,
                          offset=start)
+        meter.wait_idle()  # the requests left in flight finish inside the measurement
     # Past every request sent, answered or still in flight when the run stopped (a server
     # may have finished and cached those after the load tool left).
     server.position[page] = start + max(result.sent, result.requests + args.connections)
@@ -431,7 +432,7 @@ def drive(servers: list[Server], args: argparse.Namespace, undo: Any) -> None:
                 if result.errors:
                     raise SystemExit(f"{server.name} {page}: {result.errors} errors under load")
                 server.runs.setdefault(page, []).append(run)
-                cpu = 1000 * run.cpu.seconds / result.requests if result.requests else 0.0
+                cpu = 1000 * run.cpu.seconds / max(result.sent, result.requests, 1)
                 say(f"  {page:<8} round {round_no + 1}  {server.name:<24} {result.per_second:>8.0f} req/s  "
                     f"p50 {result.p50_ms:>7.2f} ms  p99 {result.p99_ms:>8.2f} ms  CPU {cpu:>6.2f} ms/req")
         if page == "mixed":
@@ -454,16 +455,23 @@ class Summary:
 
     @classmethod
     def of(cls, runs: list[Run]) -> Summary:
-        requests = sum(r.measured.requests for r in runs) or 1
+        answered = sum(r.measured.requests for r in runs)
+        # CPU was counted until the server went quiet: every request sent, in flight at the
+        # end or not, is in it.
+        requests = sum(max(r.measured.sent, r.measured.requests) for r in runs) or 1
         seconds = sum(r.measured.seconds for r in runs)
         hits = sum(r.measured.cache_hits for r in runs)
         marked = hits + sum(r.measured.cache_misses for r in runs)
-        return cls(requests / seconds, statistics.median(r.measured.p50_ms for r in runs),
+        return cls(answered / seconds, statistics.median(r.measured.p50_ms for r in runs),
                    statistics.median(r.measured.p99_ms for r in runs),
                    1000 * sum(r.cpu.seconds for r in runs) / requests,
                    1000 * sum(r.cpu.database_seconds for r in runs) / requests,
                    1000 * sum(r.measured.load_cpu_seconds for r in runs) / requests,
                    hits / marked if marked else None, sum(r.cpu.new_backends for r in runs))
+
+
+def ratio(mine: float, theirs: float) -> str:
+    return f"{mine / theirs:>8.2f}" if theirs else f"{'∞':>8}"
 
 
 def table(servers: list[Server]) -> str:
@@ -477,12 +485,16 @@ def table(servers: list[Server]) -> str:
             hits = f"{100 * s.hit_rate:>6.1f}%" if s.hit_rate is not None else f"{'–':>7}"
             ratios = ""
             if server.kind == "relate":
-                ratios = "".join(f"{s.per_second / Summary.of(anchors[k].runs[page]).per_second:>8.2f}"
+                ratios = "".join(ratio(s.per_second, Summary.of(anchors[k].runs[page]).per_second)
                                  for k in sorted(anchors))
+            if not s.per_second:  # no answer within the run: no latency to show
+                lines.append(f"{page:<9}{server.name:<26}{0:>7}{'–':>9}{'–':>9}{'–':>8}{'–':>9}{'–':>8}"
+                             f"{hits}{s.new_backends:>7}  (no request answered within the run)")
+                continue
             lines.append(f"{page:<9}{server.name:<26}{s.per_second:>7.0f}{s.p50_ms:>9.2f}{s.p99_ms:>9.2f}"
                          f"{s.cpu_ms:>8.2f}{s.database_ms:>9.2f}{s.load_ms:>8.2f}{hits}{s.new_backends:>7}{ratios}")
-    lines.append("CPU ms: per request, the server's processes + the PostgreSQL backends of the database (of it db: "
-                 "the backends'); load ms: the load tool's own, not included; hits: the response cache's hit "
+    lines.append("CPU ms: per request sent, the server's processes + the PostgreSQL backends of the database, "
+                 "counted until the server is quiet after the load (of it db: the backends'); load ms: the load tool's own, not included; hits: the response cache's hit "
                  "rate from its X-Relate-Cache header (– none sent); new db: PostgreSQL backends started during "
                  "the runs (connection churn); ÷ PGn: Relate's req/s ÷ PostGraphile n's (higher is better)")
     return "\n".join(lines)

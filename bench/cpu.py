@@ -13,12 +13,15 @@ before, during and after a run:
 A sampler thread re-reads the processes every `interval` seconds, so that a backend that
 starts and ends within a run (a pool that churns connections) is counted up to its last
 sample rather than missed; the number of backends that appeared is reported with it.
+`wait_idle` keeps counting after the load stops until the server is quiet, so the
+requests still in flight are counted whole (divide by the requests sent, not answered).
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,6 +108,24 @@ class CpuMeter:
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             self._last.update(self._sample())
+
+    def wait_idle(self, quiet: float = 0.05, window: float = 0.5, timeout: float = 30.0) -> None:
+        """Return once the process groups used under `quiet` of a core over `window`
+        seconds: a load tool that stops leaves requests in flight, which the server goes on
+        working on; their CPU belongs to the run that sent them, not to the next one."""
+        if self._thread is None:
+            return
+        deadline = time.monotonic() + timeout
+        before = self._group_ticks()
+        while time.monotonic() < deadline:
+            time.sleep(window)
+            now = self._group_ticks()
+            if (now - before) / TICKS_PER_SECOND < quiet * window:
+                return
+            before = now
+
+    def _group_ticks(self) -> int:
+        return sum(ticks for pid, ticks in self._sample().items() if self._kinds.get(pid) == "server")
 
     def __enter__(self) -> CpuMeter:
         if available():
