@@ -397,7 +397,12 @@ def settle_database(url: str, timeout: float = 60) -> None:
     the statements it started running in PostgreSQL (PostGraphile's roll-up of a big
     account takes seconds each), and the next server measured would pay for them."""
     deadline = time.monotonic() + timeout
-    while asyncio.run(_busy_backends(url)) and time.monotonic() < deadline:
+    while time.monotonic() < deadline:
+        try:
+            if not asyncio.run(_busy_backends(url)):
+                return
+        except asyncpg.TooManyConnectionsError:
+            pass  # the servers' pools hold every connection PostgreSQL allows: busy, ask again
         time.sleep(0.2)
 
 
