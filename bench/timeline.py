@@ -6,8 +6,9 @@ contacts and N activities (80 % about the contacts, 20 % about the account), wri
 bulk by `bench/datagen.py`. The real app is then served in-process (httpx ASGI transport)
 and the account's RELATED timeline first page (50 entries, owner and createdBy nested,
 totalCount) is requested sequentially: warm-up first, then a fixed number of timed
-requests. Printed per database: p50, p99, req/s, SQL statements per request, the 1M/10k
-p50 ratio (goal ≤ 1.3), and how long generation took.
+requests. Printed per database: p50, p99, req/s, SQL statements per request, CPU ms per
+request (this process — client, app and SQLite's thread — plus, on PostgreSQL, the
+backends of its database), the 1M/10k p50 ratio (goal ≤ 1.3), and how long generation took.
 
     python -m bench.timeline                       # SQLite, 10k and 1M
     python -m bench.timeline --database-url postgresql://user@host:5432/db
@@ -30,8 +31,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 
+from bench.cpu import CpuMeter
 from bench.datagen import TimelineShape, analyze, load_timeline
 from graph.commands.setup import add_business_unit, add_user, ensure_organisation
 from graph.commands.tokens import create_token
@@ -67,6 +69,7 @@ class Result:
     p99_ms: float
     per_second: float
     statements: float
+    cpu_ms: float  # per request: this process (client, app, SQLite's thread) + PostgreSQL's backends
 
 
 @asynccontextmanager
@@ -149,6 +152,7 @@ class Target:
                                         base_url="http://bench")
         self.timings: list[float] = []
         self.statements = 0
+        self.cpu_seconds = 0.0
 
     async def once(self) -> None:
         response = await self.client.post("/graphql", json=self.body, headers=self.headers)
@@ -157,11 +161,14 @@ class Target:
             raise SystemExit(f"request failed: {response.status_code} {response.text[:500]}")
 
     async def timed(self, requests: int) -> None:
-        with StatementCounter(self.db) as counter:
+        database = None if self.db.is_sqlite else make_url(self.db.url).database
+        cpu_before = time.process_time()
+        with StatementCounter(self.db) as counter, CpuMeter([], database) as backends:
             for _ in range(requests):
                 started = time.perf_counter()
                 await self.once()
                 self.timings.append(time.perf_counter() - started)
+        self.cpu_seconds += time.process_time() - cpu_before + backends.used.database_seconds
         self.statements += counter.count
 
     async def explain(self) -> str:
@@ -192,7 +199,8 @@ class Target:
         total = sum(self.timings)
         return Result(self.name, self.activities, self.entries, self.load_seconds,
                       statistics.median(self.timings) * 1000, percentile(self.timings, 0.99) * 1000,
-                      len(self.timings) / total, self.statements / len(self.timings))
+                      len(self.timings) / total, self.statements / len(self.timings),
+                      1000 * self.cpu_seconds / len(self.timings))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -238,10 +246,10 @@ async def compare(targets: list[Target], args: argparse.Namespace) -> list[Resul
 
 def table(results: list[Result]) -> str:
     lines = [f"{'database':<11}{'activities':>12}{'index rows':>12}{'load s':>8}{'p50 ms':>9}{'p99 ms':>9}"
-             f"{'req/s':>8}{'SQL/req':>9}"]
+             f"{'req/s':>8}{'SQL/req':>9}{'CPU ms':>8}"]
     for r in results:
         lines.append(f"{r.database:<11}{r.activities:>12,}{r.entries:>12,}{r.load_seconds:>8.0f}{r.p50_ms:>9.2f}"
-                     f"{r.p99_ms:>9.2f}{r.per_second:>8.0f}{r.statements:>9.1f}")
+                     f"{r.p99_ms:>9.2f}{r.per_second:>8.0f}{r.statements:>9.1f}{r.cpu_ms:>8.2f}")
     by_db: dict[str, list[Result]] = {}
     for r in results:
         by_db.setdefault(r.database, []).append(r)
