@@ -47,6 +47,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -214,6 +215,7 @@ class Subscriber:
     received: list[tuple[str, float, str]] = field(default_factory=list)  # entry id, arrival, cursor
     ws: Any = None
     subscribed: asyncio.Event = field(default_factory=asyncio.Event)
+    errors: list[str] = field(default_factory=list)  # codes of errors that ended the stream
 
 
 async def graphql(http: httpx.AsyncClient, token: str, query: str, variables: dict[str, Any] | None = None) -> Any:
@@ -258,7 +260,7 @@ async def listen(sub: Subscriber, after: str | None) -> None:
             elif message.get("type") == "next":
                 payload = message["payload"]
                 if payload.get("errors"):
-                    print(f"  stream error: {payload['errors']}")
+                    sub.errors.append(str(payload["errors"][0].get("extensions", {}).get("code")))
                     continue
                 event = payload["data"]["timelineChanged"]
                 sub.received.append((event["entryId"], arrived, event["cursor"]))
@@ -311,8 +313,11 @@ async def run(args: argparse.Namespace, prepared: Prepared, base: str, pid: int)
         failures: list[str] = []
         total = int(args.writes_per_second * args.seconds)
 
+        write_ms: list[float] = []
+
         async def write(i: int) -> None:
             account = hot if i % 2 == 0 else topics[(i // 2) % len(topics)]
+            sent = time.perf_counter()
             try:
                 data = await graphql(http, tokens["sales1"], CREATE_TASK,
                                      {"input": {"subject": f"live bench {i}", "regardingId": account}})
@@ -324,6 +329,7 @@ async def run(args: argparse.Namespace, prepared: Prepared, base: str, pid: int)
                 failures.append(payload["errors"][0]["code"])
                 return
             answered[payload["task"]["id"]] = time.perf_counter()
+            write_ms.append((answered[payload["task"]["id"]] - sent) * 1000)
             target[payload["task"]["id"]] = account
 
         cpu_start = cpu_seconds(pid)
@@ -362,10 +368,15 @@ async def run(args: argparse.Namespace, prepared: Prepared, base: str, pid: int)
             latencies.extend((arrived - answered[entry]) * 1000 for entry, arrived, _ in s.received if entry in target)
         latencies.sort()
         received = len(latencies)
-        print(f"  writes: {len(answered)} of {total} answered in {wall:.1f} s"
+        write_ms.sort()
+        print(f"  writes: {len(answered)} of {total} answered (p50 {percentile(write_ms, 0.5):.0f} ms, "
+              f"max {write_ms[-1] if write_ms else float('nan'):.0f} ms), all delivered {wall:.1f} s after the first"
               f"{', failed: ' + ', '.join(failures) if failures else ''}")
         print(f"  deliveries expected {expected}, received {received}, lost {lost}, duplicated {duplicated}, "
               f"out of order {out_of_order}")
+        ended = Counter(code for s in subs for code in s.errors)
+        if ended:
+            print(f"  streams ended by errors: {dict(ended)}")
         print(f"  latency after the write's answer: p50 {percentile(latencies, 0.5):.0f} ms, "
               f"p99 {percentile(latencies, 0.99):.0f} ms, max {latencies[-1] if latencies else float('nan'):.0f} ms")
         print(f"  server CPU {cpu_used:.2f} s for {received} deliveries: "
@@ -402,8 +413,18 @@ async def main_async(args: argparse.Namespace) -> None:
         workdir = Path(directory)
         async with database(args, workdir) as (env, db):
             prepared = await prepare(env, db, args.replay_events)
-            with server(env, free_port(), args.workers, workdir / "serve.log") as (base, pid):
-                await run(args, prepared, base, pid)
+            log = workdir / "serve.log"
+            try:
+                with server(env, free_port(), args.workers, log) as (base, pid):
+                    await run(args, prepared, base, pid)
+            finally:
+                errors = [line for line in log.read_text(errors="replace").splitlines()
+                          if "Error" in line or "Traceback" in line]
+                if errors:
+                    print(f"  server log: {len(errors)} error lines; the first:")
+                    text_ = log.read_text(errors="replace")
+                    first = text_.find("Traceback")
+                    print(text_[first:first + 4000] if first >= 0 else errors[0])
 
 
 def main() -> None:

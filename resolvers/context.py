@@ -79,6 +79,10 @@ class Context:
         rendered once for its visibility class, subscriptions/render_once.py)."""
         self._loaders = loaders
 
+    def drop_loaders(self) -> None:
+        """Forget the loaders (and the rows they cached): an idle subscription keeps none."""
+        self._loaders = None
+
     def fresh_loaders(self) -> Loaders:
         """New loaders, e.g. for each event pushed to a long-lived subscription."""
         self._loaders = None

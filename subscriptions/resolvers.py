@@ -91,7 +91,9 @@ def _record_id(global_id: str, argument: str) -> uuid.UUID:
 
 
 async def _readable_record(info: Info, record_id: uuid.UUID) -> None:
-    if await info.context.fresh_loaders().record_by_id.load(record_id) is None:
+    readable = await info.context.fresh_loaders().record_by_id.load(record_id) is not None
+    info.context.drop_loaders()  # a subscription that waits for events holds no loaders
+    if not readable:
         raise DomainError(ErrorCode.NOT_FOUND, "record not found")
 
 
@@ -188,6 +190,7 @@ async def timeline_changed(info: Info, record_id: strawberry.ID,
                                                     uuid.UUID(event.payload["entryId"]))),
                 entry=entry,
             ), loaders)
+        info.context.drop_loaders()  # rendered: nothing of this batch is held while waiting
 
 
 async def record_changed(info: Info, id: strawberry.ID,
@@ -215,6 +218,7 @@ async def record_changed(info: Info, id: strawberry.ID,
             yield _shared(live, topic, visibility, event, RecordChangedEvent(
                 cursor=event.cursor, change=_change(str(event.payload.get("change"))),
                 changed_fields=[_camel(f) for f in event.payload.get("fields", ())], record=record), loaders)
+        info.context.drop_loaders()
 
 
 async def work_list_changed(info: Info, after: str | None = None) -> AsyncGenerator[WorkListChangedEvent, None]:
@@ -241,6 +245,7 @@ async def work_list_changed(info: Info, after: str | None = None) -> AsyncGenera
             progress.handing_over(event.seq)
             yield _shared(live, topic, visibility, event, WorkListChangedEvent(
                 cursor=event.cursor, change=_change(reason), reason=reason, record=record), loaders)
+        info.context.drop_loaders()
 
 
 async def _maybe_record(loaders: Loaders, raw: str | None) -> Any:
