@@ -126,4 +126,6 @@ def _document_key(operation: Any) -> Hashable:
 
 
 def _variables_key(variables: Any) -> bytes:
-    return orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS, default=str)
+    """The coerced values (graphql-core 3.3 keeps them next to where each came from)."""
+    values = getattr(variables, "coerced", variables)
+    return orjson.dumps(values or {}, option=orjson.OPT_SORT_KEYS, default=str)

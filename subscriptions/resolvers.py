@@ -104,7 +104,23 @@ async def _recheck(info: Info, live: LiveUpdates) -> Hashable:
     info.context.viewer = viewer
     if viewer is None:
         raise Unauthenticated()
-    return visibility_key(viewer.scope)
+    return _visibility(viewer.scope)
+
+
+_classes: dict[int, tuple[Any, Hashable]] = {}
+
+
+def _visibility(scope: Any) -> Hashable:
+    """visibility_key, worked out once per scope object (scopes are cached per user and
+    security stamp, so the same object comes back for every event until roles change)."""
+    known = _classes.get(id(scope))
+    if known is not None and known[0] is scope:
+        return known[1]
+    if len(_classes) > 10_000:
+        _classes.clear()
+    key = visibility_key(scope)
+    _classes[id(scope)] = (scope, key)
+    return key
 
 
 async def _class_view(info: Info, live: LiveUpdates, topic: str, visibility: Hashable, batch: list[Any],
