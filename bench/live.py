@@ -291,6 +291,18 @@ async def run(args: argparse.Namespace, prepared: Prepared, base: str, pid: int)
         subs = [Subscriber(hot if i < args.hot else topics[i % len(topics)], next(token_cycle))
                 for i in range(args.subscribers)]
 
+        # What the writes cost on their own, nobody listening: subtracted to give the CPU of
+        # the deliveries alone.
+        calibration = max(10, int(args.writes_per_second * 2))
+        for i in range(3):
+            await graphql(http, tokens["sales1"], CREATE_TASK, {"input": {"subject": f"warm-up {i}", "regardingId": hot}})
+        cpu_before = cpu_seconds(pid)
+        for i in range(calibration):
+            await graphql(http, tokens["sales1"], CREATE_TASK, {"input": {"subject": f"alone {i}", "regardingId": hot}})
+        write_cpu = (cpu_seconds(pid) - cpu_before) / calibration
+        print(f"  server CPU per createTask with nobody listening: {write_cpu * 1000:.1f} ms")
+        cursor = (await graphql(http, tokens["sales1"], "{ liveCursor }"))["liveCursor"]
+
         await asyncio.sleep(1.0)
         rss_before = rss_bytes(pid)
         began = time.perf_counter()
@@ -379,8 +391,10 @@ async def run(args: argparse.Namespace, prepared: Prepared, base: str, pid: int)
             print(f"  streams ended by errors: {dict(ended)}")
         print(f"  latency after the write's answer: p50 {percentile(latencies, 0.5):.0f} ms, "
               f"p99 {percentile(latencies, 0.99):.0f} ms, max {latencies[-1] if latencies else float('nan'):.0f} ms")
+        net = cpu_used - write_cpu * len(answered)
         print(f"  server CPU {cpu_used:.2f} s for {received} deliveries: "
-              f"{cpu_used / max(received, 1) * 1000:.3f} ms per delivery (writes included)")
+              f"{cpu_used / max(received, 1) * 1000:.3f} ms per delivery with the writes, "
+              f"{net / max(received, 1) * 1000:.3f} ms without them")
 
         for task in listeners:
             task.cancel()
