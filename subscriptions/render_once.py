@@ -64,8 +64,19 @@ class SingleFlight(Generic[T]):
     async def run(self, key: Hashable, compute: Callable[[], Awaitable[T]]) -> T:
         future = self.get(key)
         if future is not None:
-            return await asyncio.shield(future)
+            return await self.wait(key, future, compute)
         return await self.fill(key, self.start(key), compute)
+
+    async def wait(self, key: Hashable, future: asyncio.Future[T], compute: Callable[[], Awaitable[T]]) -> T:
+        """The shared result; computed here after all if whoever was computing it was
+        cancelled (its socket went away), so one subscriber leaving never ends another."""
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if not future.cancelled() or (task is not None and task.cancelling()):
+                raise
+        return await self.run(key, compute)
 
     async def fill(self, key: Hashable, future: asyncio.Future[T], compute: Callable[[], Awaitable[T]]) -> T:
         """Compute the value of a future `start` made (synchronously, so no twin starts)."""
@@ -105,14 +116,17 @@ class RenderOnceExecutor(StrawberryGraphQLCoreExecutionContext):
         if not isinstance(shared, SharedEvent):
             return super().execute_operation(*args, **kwargs)
         key = (shared.key, _document_key(self.operation), _variables_key(self.variable_values))
+        self.root_value = shared.value
+        run = super().execute_operation
+
+        def compute() -> Awaitable[Any]:
+            self.context_value.use_loaders(shared.loaders)
+            return _awaited(run(*args, **kwargs))
+
         future = shared.renders.get(key)
         if future is not None:
-            return asyncio.shield(future)
-        future = shared.renders.start(key)
-        self.root_value = shared.value
-        self.context_value.use_loaders(shared.loaders)
-        run = super().execute_operation
-        return shared.renders.fill(key, future, lambda: _awaited(run(*args, **kwargs)))
+            return shared.renders.wait(key, future, compute)
+        return shared.renders.fill(key, shared.renders.start(key), compute)
 
 
 async def _awaited(value: Any) -> Any:
