@@ -218,12 +218,20 @@ class Subscriber:
     errors: list[str] = field(default_factory=list)  # codes of errors that ended the stream
 
 
+class Refused(Exception):
+    """A GraphQL answer with errors; `code` is the first error's extensions.code."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(f"GraphQL errors: {errors}")
+        self.code = str((errors[0].get("extensions") or {}).get("code"))
+
+
 async def graphql(http: httpx.AsyncClient, token: str, query: str, variables: dict[str, Any] | None = None) -> Any:
     response = await http.post("/graphql", json={"query": query, "variables": variables or {}},
                                headers={"Authorization": f"Bearer {token}"})
     body = response.json()
     if body.get("errors"):
-        raise SystemExit(f"GraphQL errors: {body['errors']}")
+        raise Refused(body["errors"])
     return body["data"]
 
 
@@ -333,7 +341,10 @@ async def run(args: argparse.Namespace, prepared: Prepared, base: str, pid: int)
             try:
                 data = await graphql(http, tokens["sales1"], CREATE_TASK,
                                      {"input": {"subject": f"live bench {i}", "regardingId": account}})
-            except (httpx.HTTPError, SystemExit, ValueError) as exc:
+            except Refused as refused:
+                failures.append(refused.code)
+                return
+            except (httpx.HTTPError, ValueError) as exc:
                 failures.append(type(exc).__name__)
                 return
             payload = data["createTask"]
@@ -383,7 +394,7 @@ async def run(args: argparse.Namespace, prepared: Prepared, base: str, pid: int)
         write_ms.sort()
         print(f"  writes: {len(answered)} of {total} answered (p50 {percentile(write_ms, 0.5):.0f} ms, "
               f"max {write_ms[-1] if write_ms else float('nan'):.0f} ms), all delivered {wall:.1f} s after the first"
-              f"{', failed: ' + ', '.join(failures) if failures else ''}")
+              f"{', failed: ' + str(dict(Counter(failures))) if failures else ''}")
         print(f"  deliveries expected {expected}, received {received}, lost {lost}, duplicated {duplicated}, "
               f"out of order {out_of_order}")
         ended = Counter(code for s in subs for code in s.errors)
