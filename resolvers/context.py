@@ -74,6 +74,15 @@ class Context:
             self._loaders = Loaders.for_viewer(self.db, self.scope)
         return self._loaders
 
+    def use_loaders(self, loaders: Loaders) -> None:
+        """Loaders built for another viewer who reads exactly the same rows (a live event
+        rendered once for its visibility class, subscriptions/render_once.py)."""
+        self._loaders = loaders
+
+    def drop_loaders(self) -> None:
+        """Forget the loaders (and the rows they cached): an idle subscription keeps none."""
+        self._loaders = None
+
     def fresh_loaders(self) -> Loaders:
         """New loaders, e.g. for each event pushed to a long-lived subscription."""
         self._loaders = None

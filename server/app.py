@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -32,7 +32,7 @@ from graph.queries.principals import Viewer
 from graph.rules.text_limits import use_email_body_limit
 from resolvers.context import Context
 from schema.build import build_schema
-from server.auth import authenticate, bearer_token, token_from_init_payload
+from server.auth import TokenRecheck, authenticate, bearer_token, token_from_init_payload
 from server import demo, graphiql, health
 from server.asgi_body import BodyTooLarge
 from server.browsers import cors_middleware, websocket_origins
@@ -49,6 +49,7 @@ from server.response_cache import ResponseCache, preauthenticated
 from server.settings import Settings, get_settings
 from server.uploads import MultipartGuard
 from subscriptions.live import LiveUpdates
+from subscriptions.render_once import RenderOnceExecutor
 from subscriptions.webhooks import WebhookWorker
 from subscriptions.websocket import LiveLegacyWSHandler, LiveTransportWSHandler, LiveWebSocketAdapter
 
@@ -77,7 +78,9 @@ class RelateGraphQL(GraphQL):
     websocket_adapter_class = RelateWebSocketAdapter  # type: ignore[assignment]
 
     def __init__(self, app_state: Any, settings: Settings, **kw: Any) -> None:
-        super().__init__(build_schema(settings), **kw)
+        schema = build_schema(settings)
+        schema.execution_context_class = RenderOnceExecutor  # live events rendered once per class
+        super().__init__(schema, **kw)
         self.app_state = app_state
         self.settings = settings
 
@@ -150,13 +153,28 @@ class RelateGraphQL(GraphQL):
         return UNSET
 
 
-async def websocket_viewer(context: Context) -> Viewer | None:
-    """The websocket's user as of now; live updates ask again before every event (R-LIVE-4)."""
-    token = token_from_init_payload(context.connection_params) or bearer_token(
+def websocket_token(context: Context) -> str | None:
+    return token_from_init_payload(context.connection_params) or bearer_token(
         context.request.headers.get("authorization") if context.request else None
     )
+
+
+def _identity(context: Context) -> Any:
     state = getattr(getattr(context.request, "app", None), "state", None)
-    return await authenticate(context.db, token, getattr(state, "identity", None))
+    return getattr(state, "identity", None)
+
+
+async def websocket_viewer(context: Context) -> Viewer | None:
+    """The websocket's user as of now, when it connects."""
+    return await authenticate(context.db, websocket_token(context), _identity(context))
+
+
+def live_viewer(recheck: TokenRecheck) -> Callable[[Context], Awaitable[Viewer | None]]:
+    """The websocket's user as of now, asked again before every batch of events (R-LIVE-4):
+    all the subscribers one event wakes are asked together, in one statement."""
+    async def viewer(context: Context) -> Viewer | None:
+        return await recheck.viewer(websocket_token(context), _identity(context))
+    return viewer
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None, *,
@@ -175,7 +193,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
         mail = MailSettings()
         scheduler = Scheduler(app.state.db, mail_sender or configured_sender(mail), settings=mail,
                               clock=clock or utcnow, after_commit=app.state.after_commit)
-        live = LiveUpdates(app.state.db, settings, websocket_viewer)
+        live = LiveUpdates(app.state.db, settings, live_viewer(TokenRecheck(app.state.db)))
         await live.start()
         app.state.live = live
         app.state.after_commit.append(live.after_commit)

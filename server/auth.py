@@ -7,15 +7,16 @@ server/identity.py). Every failure answers the same: not signed in.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from aiodataloader import DataLoader
 from sqlalchemy.exc import IntegrityError
 
 from graph.commands.users import just_in_time_user
 from graph.db import Database
 from graph.models import utcnow
-from graph.queries.principals import Viewer, email_lookup, viewer_for, viewer_for_token
+from graph.queries.principals import Viewer, email_lookup, viewer_for, viewer_for_token, viewers_for_tokens
 from graph.rules.errors import DomainError
 from server.identity import IdentityProvider, looks_like_jwt
 
@@ -85,3 +86,29 @@ async def _signed_in_by_provider(db: Database, token: str, identity: IdentityPro
     async with db.read() as session:
         row = (await session.execute(email_lookup(email))).first()
         return await viewer_for(session, row[0], row[1]) if row is not None else None
+
+
+class TokenRecheck:
+    """Re-authenticates live subscribers in batches: every socket that asks in the same turn
+    of the event loop (all subscribers woken by one fan-out) is answered by one statement.
+
+    Never caches: each ask sees the token, the user and the roles as of now (R-LIVE-4), so a
+    revoked token or a deactivated user stops the next batch of events. Signed tokens of an
+    identity provider go the single way (`authenticate`)."""
+
+    def __init__(self, db: Database, batch_size: int = 500) -> None:
+        self.db = db
+        self._loader: DataLoader[str, Viewer | None] = DataLoader(self._load, cache=False,
+                                                                  max_batch_size=batch_size)
+
+    async def viewer(self, token: str | None, identity: IdentityProvider | None = None) -> Viewer | None:
+        if not token:
+            return None
+        if identity is not None and looks_like_jwt(token):
+            return await authenticate(self.db, token, identity)
+        return await self._loader.load(token)
+
+    async def _load(self, tokens: Sequence[str]) -> list[Viewer | None]:
+        async with self.db.read() as session:
+            found = await viewers_for_tokens(session, tokens)
+        return [found.get(token) for token in tokens]

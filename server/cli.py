@@ -271,7 +271,8 @@ def serve(
     _need_existing_database()
     err.print(f"GraphiQL: http://{host}:{port}/graphql")
     uvicorn.run("server.main:app", host=host, port=port, workers=workers, reload=reload,
-                log_level=settings.log_level.lower(), lifespan="on")
+                log_level=settings.log_level.lower(), lifespan="on",
+                ws_per_message_deflate=settings.ws_per_message_deflate)
 
 
 @app.command("import-mail")

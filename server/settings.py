@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     # A websocket whose unread data keeps one message waiting this long is a slow consumer:
     # its subscriptions end with SLOW_CONSUMER and their cursors, then it is closed.
     ws_send_timeout_seconds: float = 10.0
+    # permessage-deflate costs every websocket ~50 KB of compressor state and each message
+    # a compression of its own; live events are small JSON messages (issue 22).
+    ws_per_message_deflate: bool = False
     live_poll_seconds: float = 1.0
     # Events held in memory per subscription; one further behind reads the outbox instead.
     live_queue_size: int = 4096

@@ -20,6 +20,7 @@ from subscriptions.broker import Doorbell, open_broker
 from subscriptions.dispatcher import Dispatcher
 from subscriptions.log import LogEvent
 from subscriptions.relay import Relay
+from subscriptions.render_once import SingleFlight
 from subscriptions.retention import Sweeper
 from subscriptions.streams import topic_batches
 from subscriptions.waiting import within
@@ -46,6 +47,10 @@ class LiveUpdates:
         self.sweeper = Sweeper(db, retention=timedelta(hours=settings.live_retention_hours),
                                every_seconds=settings.live_sweep_seconds)
         self.slow_consumers = 0  # websockets cut off for not reading (subscriptions/websocket.py)
+        # What each batch shows to a visibility class, and each event rendered for a class
+        # and document: computed once however many sockets follow the topic (render_once.py).
+        self.views: SingleFlight[Any] = SingleFlight(1024)
+        self.renders: SingleFlight[Any] = SingleFlight(4096)
 
     def on_new_events(self, listener: Callable[[int | None], None]) -> None:
         """Wake `listener` too (e.g. the webhook worker) whenever the dispatcher is woken."""
@@ -102,4 +107,6 @@ class LiveUpdates:
             "slowConsumers": self.slow_consumers, "stamped": self.relay.stamped_total,
             "brokerConnected": self.doorbell.connected, "brokerConnects": self.doorbell.connects,
             "brokerFailures": self.doorbell.failures, "hints": self.doorbell.hints,
+            "viewsLoaded": self.views.computed, "viewsShared": self.views.shared,
+            "rendered": self.renders.computed, "renderedShared": self.renders.shared,
         }

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncGenerator
-from typing import Any
+from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable
+from typing import Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
 
 from graph.events import record_topic, timeline_topic, worklist_topic
+from graph.rules.access import visibility_key
 from graph.rules.errors import DomainError, ErrorCode
 from resolvers.context import Info
 from resolvers.ids import decode_id, to_global_id
@@ -33,6 +34,9 @@ from subscriptions import delivery
 from subscriptions import log as outbox
 from subscriptions.live import LiveUpdates
 from subscriptions.log import decode_cursor
+from subscriptions.render_once import SharedEvent
+
+T = TypeVar("T")
 
 RECORD_TYPE_NAMES = frozenset(RECORD_NAMES.values())
 ENTRY_NAMES = {**ACTIVITY_NAMES, "NOTE": "Note"}
@@ -87,17 +91,53 @@ def _record_id(global_id: str, argument: str) -> uuid.UUID:
 
 
 async def _readable_record(info: Info, record_id: uuid.UUID) -> None:
-    if await info.context.fresh_loaders().record_by_id.load(record_id) is None:
+    readable = await info.context.fresh_loaders().record_by_id.load(record_id) is not None
+    info.context.drop_loaders()  # a subscription that waits for events holds no loaders
+    if not readable:
         raise DomainError(ErrorCode.NOT_FOUND, "record not found")
 
 
-async def _recheck(info: Info, live: LiveUpdates) -> Loaders:
-    """Who is listening, as of this event: fresh viewer, fresh scope, fresh loaders."""
+async def _recheck(info: Info, live: LiveUpdates) -> Hashable:
+    """Who is listening, as of this batch: fresh viewer and scope (one statement for every
+    subscriber woken by the same events, server/auth.py); its visibility class."""
     viewer = await live.reauthenticate(info.context)
     info.context.viewer = viewer
     if viewer is None:
         raise Unauthenticated()
-    return info.context.fresh_loaders()
+    return _visibility(viewer.scope)
+
+
+_classes: dict[int, tuple[Any, Hashable]] = {}
+
+
+def _visibility(scope: Any) -> Hashable:
+    """visibility_key, worked out once per scope object (scopes are cached per user and
+    security stamp, so the same object comes back for every event until roles change)."""
+    known = _classes.get(id(scope))
+    if known is not None and known[0] is scope:
+        return known[1]
+    if len(_classes) > 10_000:
+        _classes.clear()
+    key = visibility_key(scope)
+    _classes[id(scope)] = (scope, key)
+    return key
+
+
+async def _class_view(info: Info, live: LiveUpdates, topic: str, visibility: Hashable, batch: list[Any],
+                      load: Callable[[Loaders], Awaitable[T]]) -> tuple[Loaders, T]:
+    """What `batch` shows to this visibility class, loaded once for the whole class with
+    fresh loaders (subscriptions/render_once.py)."""
+    key = (topic, visibility, batch[0].seq, batch[-1].seq, len(batch))
+
+    async def compute() -> tuple[Loaders, T]:
+        loaders = info.context.fresh_loaders()
+        return loaders, await load(loaders)
+
+    return await live.views.run(key, compute)
+
+
+def _shared(live: LiveUpdates, topic: str, visibility: Hashable, event: Any, value: Any, loaders: Loaders) -> Any:
+    return SharedEvent(key=(topic, visibility, event.seq), value=value, loaders=loaders, renders=live.renders)
 
 
 def _change(word: str) -> ChangeKind:
@@ -139,15 +179,20 @@ async def timeline_changed(info: Info, record_id: strawberry.ID,
     position = _position(after)
     await _readable_record(info, raw_id)
     progress = delivery.current()
-    async for batch in live.batches(timeline_topic(raw_id), position):
+    topic = timeline_topic(raw_id)
+    async for batch in live.batches(topic, position):
         events = [e for e in batch if e.kind == "timeline.changed"]
         if not events and not _access_changes(batch):
             continue
-        loaders = await _recheck(info, live)
-        record, *entries = await asyncio.gather(
-            loaders.record_by_id.load(raw_id),
-            *(_entry(loaders, str(e.payload.get("entryType")), uuid.UUID(e.payload["entryId"])) for e in events),
-        )
+        visibility = await _recheck(info, live)
+
+        async def load(loaders: Loaders, events: list[Any] = events) -> list[Any]:
+            return await asyncio.gather(
+                loaders.record_by_id.load(raw_id),
+                *(_entry(loaders, str(e.payload.get("entryType")), uuid.UUID(e.payload["entryId"])) for e in events),
+            )
+
+        loaders, (record, *entries) = await _class_view(info, live, topic, visibility, batch, load)
         if record is None:
             raise AccessRevoked()  # the timeline itself is no longer readable
         for event, entry in zip(events, entries, strict=True):
@@ -155,12 +200,13 @@ async def timeline_changed(info: Info, record_id: strawberry.ID,
                 continue  # not readable now (or gone): not pushed, not even counted
             entry_type = str(event.payload.get("entryType"))
             progress.handing_over(event.seq)
-            yield TimelineChangedEvent(
+            yield _shared(live, topic, visibility, event, TimelineChangedEvent(
                 cursor=event.cursor, change=_timeline_change(event.payload, raw_id), record_id=record_id,
                 entry_id=strawberry.ID(to_global_id(ENTRY_NAMES.get(entry_type, entry_type),
                                                     uuid.UUID(event.payload["entryId"]))),
                 entry=entry,
-            )
+            ), loaders)
+        info.context.drop_loaders()  # rendered: nothing of this batch is held while waiting
 
 
 async def record_changed(info: Info, id: strawberry.ID,
@@ -171,21 +217,24 @@ async def record_changed(info: Info, id: strawberry.ID,
     position = _position(after)
     await _readable_record(info, raw_id)
     progress = delivery.current()
-    async for batch in live.batches(record_topic(raw_id), position):
+    topic = record_topic(raw_id)
+    async for batch in live.batches(topic, position):
         events = [e for e in batch if e.kind == "record.changed"]
         if not events:
             continue
-        loaders = await _recheck(info, live)
-        record = await loaders.record_by_id.load(raw_id)
+        visibility = await _recheck(info, live)
+        loaders, record = await _class_view(info, live, topic, visibility, batch,
+                                            lambda loaders: loaders.record_by_id.load(raw_id))
         if record is None:
             raise AccessRevoked()
         for event in events:
             if event.payload.get("change") in ACCESS_WORDS:
                 continue  # who may read it changed, not the record
             progress.handing_over(event.seq)
-            yield RecordChangedEvent(cursor=event.cursor, change=_change(str(event.payload.get("change"))),
-                                     changed_fields=[_camel(f) for f in event.payload.get("fields", ())],
-                                     record=record)
+            yield _shared(live, topic, visibility, event, RecordChangedEvent(
+                cursor=event.cursor, change=_change(str(event.payload.get("change"))),
+                changed_fields=[_camel(f) for f in event.payload.get("fields", ())], record=record), loaders)
+        info.context.drop_loaders()
 
 
 async def work_list_changed(info: Info, after: str | None = None) -> AsyncGenerator[WorkListChangedEvent, None]:
@@ -193,19 +242,26 @@ async def work_list_changed(info: Info, after: str | None = None) -> AsyncGenera
     user_id = info.context.scope.user_id
     position = _position(after)
     progress = delivery.current()
-    async for batch in live.batches(worklist_topic(user_id), position):
+    topic = worklist_topic(user_id)
+    async for batch in live.batches(topic, position):
         events = [e for e in batch if e.kind == "worklist.changed"]
         if not events:
             continue
-        loaders = await _recheck(info, live)
+        visibility = await _recheck(info, live)
         raw_ids = [e.payload.get("recordId") for e in events]
-        records = await asyncio.gather(*(_maybe_record(loaders, r) for r in raw_ids))
+
+        async def load(loaders: Loaders, raw_ids: list[Any] = raw_ids) -> list[Any]:
+            return await asyncio.gather(*(_maybe_record(loaders, r) for r in raw_ids))
+
+        loaders, records = await _class_view(info, live, topic, visibility, batch, load)
         for event, raw, record in zip(events, raw_ids, records, strict=True):
             if raw and record is None:
                 continue
             reason = str(event.payload.get("change") or "CHANGED")
             progress.handing_over(event.seq)
-            yield WorkListChangedEvent(cursor=event.cursor, change=_change(reason), reason=reason, record=record)
+            yield _shared(live, topic, visibility, event, WorkListChangedEvent(
+                cursor=event.cursor, change=_change(reason), reason=reason, record=record), loaders)
+        info.context.drop_loaders()
 
 
 async def _maybe_record(loaders: Loaders, raw: str | None) -> Any:

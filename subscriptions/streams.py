@@ -17,6 +17,7 @@ A cursor the outbox no longer covers (retention) ends the stream with RESYNC_REQ
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 
@@ -111,18 +112,36 @@ async def _from_outbox(db: Database, subscriber: Subscriber, topic: str, last: i
 
     The queue is emptied first, so every event fanned out while this reads is queued (and
     dropped by seq if a page had it); if it fills up again meanwhile, reading goes on.
+    After a full page the next one is already being read while the caller renders and
+    sends this one (a replay of 10,000 events streams instead of stopping for each page).
     """
     subscriber.restart()
-    while True:
-        page = await outbox.topic_page_after(db, topic, last, page_size)
-        oldest = await outbox.floor(db)
-        if oldest is not None and oldest > last + 1:
-            # The sweeper deleted events we had not read yet.
-            raise ResyncRequired(oldest, await outbox.head(db))
-        if page:
-            last = page[-1].seq
-            yield page
-        if len(page) < page_size:
+    reading = asyncio.ensure_future(_checked_page(db, topic, last, page_size))
+    try:
+        while True:
+            page = await reading
+            if page:
+                last = page[-1].seq
+            if len(page) == page_size:
+                reading = asyncio.ensure_future(_checked_page(db, topic, last, page_size))
+                yield page
+                continue
+            if page:
+                yield page
             if not subscriber.behind:
                 return
             subscriber.restart()
+            reading = asyncio.ensure_future(_checked_page(db, topic, last, page_size))
+    finally:
+        if not reading.done():
+            reading.cancel()
+            await asyncio.gather(reading, return_exceptions=True)
+
+
+async def _checked_page(db: Database, topic: str, last: int, page_size: int) -> list[LogEvent]:
+    page = await outbox.topic_page_after(db, topic, last, page_size)
+    oldest = await outbox.floor(db)
+    if oldest is not None and oldest > last + 1:
+        # The sweeper deleted events we had not read yet.
+        raise ResyncRequired(oldest, await outbox.head(db))
+    return page

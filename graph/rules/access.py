@@ -8,7 +8,7 @@ and event check; writes call `scope.require(...)` on the row they change.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, Protocol
@@ -192,6 +192,16 @@ class Scope:
 
     def reads_everything(self, record_type: str) -> bool:
         return self.widest(record_type, "read") == Depth.ORGANIZATION
+
+
+def visibility_key(scope: Scope) -> Hashable:
+    """Viewers with equal keys read exactly the same rows, so one look-up (and one rendered
+    live event) serves them all. Whoever reads every secured type organisation-wide reads
+    everything (grants add nothing to that); anyone else is a class of their own, under
+    this very scope (a changed role gives a new scope object, hence a new class)."""
+    if all(scope.reads_everything(record_type) for record_type in SECURED_TYPES):
+        return ("everything",)
+    return ("viewer", scope.user_id, id(scope))
 
 
 def descendants(unit_id: uuid.UUID, parent_of: Mapping[uuid.UUID, uuid.UUID | None]) -> frozenset[uuid.UUID]:

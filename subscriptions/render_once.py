@@ -1,0 +1,145 @@
+"""Render each live event once per (topic, selection document, visibility class), not per socket.
+
+Before, every subscriber of a topic loaded the changed object with its own loaders and
+ran its own GraphQL execution of the selection for every event: 100 sockets on a hot
+account meant 100 look-ups and 100 executions of the same answer (issue 22: 3–5 ms of CPU
+per delivery). Now:
+
+- `ClassViews` loads what a batch of events shows once per visibility class
+  (graph.rules.access.visibility_key: viewers who read exactly the same rows), with one set
+  of loaders built for the first subscriber of that class; the others of the class await
+  the same future. A class that may not read an entry gets None for it, so the permission
+  check is shared too, and cannot leak: a class is never wider than each of its members.
+- The subscription resolver yields a `SharedEvent` carrying that key; `RenderOnceExecutor`
+  (the schema's executor) runs the selection for the first subscriber with that key,
+  document and variables, and hands every other one the same result.
+
+Anything else (queries, mutations, subscriptions that yield plain objects) executes as
+before. Both caches are small LRUs: entries are needed only while one event is fanned out
+(or one replay page is read by several subscribers at once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import orjson
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+T = TypeVar("T")
+
+
+class SingleFlight(Generic[T]):
+    """At most one computation per key at a time, its result shared; the newest `size` kept."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.computed = 0  # how many times a result was actually computed (tests, metrics)
+        self.shared = 0  # how many times a computed result was reused
+        self._futures: OrderedDict[Hashable, asyncio.Future[T]] = OrderedDict()
+
+    def get(self, key: Hashable) -> asyncio.Future[T] | None:
+        future = self._futures.get(key)
+        if future is not None:
+            self.shared += 1
+        return future
+
+    def start(self, key: Hashable) -> asyncio.Future[T]:
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._futures[key] = future
+        self.computed += 1
+        while len(self._futures) > self.size:
+            self._futures.popitem(last=False)
+        return future
+
+    def forget(self, key: Hashable, future: asyncio.Future[T]) -> None:
+        if self._futures.get(key) is future:
+            del self._futures[key]
+
+    async def run(self, key: Hashable, compute: Callable[[], Awaitable[T]]) -> T:
+        future = self.get(key)
+        if future is not None:
+            return await self.wait(key, future, compute)
+        return await self.fill(key, self.start(key), compute)
+
+    async def wait(self, key: Hashable, future: asyncio.Future[T], compute: Callable[[], Awaitable[T]]) -> T:
+        """The shared result; computed here after all if whoever was computing it was
+        cancelled (its socket went away), so one subscriber leaving never ends another."""
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if not future.cancelled() or (task is not None and task.cancelling()):
+                raise
+        return await self.run(key, compute)
+
+    async def fill(self, key: Hashable, future: asyncio.Future[T], compute: Callable[[], Awaitable[T]]) -> T:
+        """Compute the value of a future `start` made (synchronously, so no twin starts)."""
+        try:
+            value = await compute()
+        except BaseException as error:
+            # Nobody may reuse a failure (a cancelled first subscriber must not fail the others).
+            self.forget(key, future)
+            if isinstance(error, Exception):
+                future.set_exception(error)
+                future.exception()  # retrieved: no "never retrieved" warning when nobody waits
+            else:
+                future.cancel()
+            raise
+        future.set_result(value)
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class SharedEvent:
+    """What a subscription resolver yields when its event may be rendered once for many.
+
+    `key` names the event and the visibility class; `value` is the event object the
+    selection runs on; `loaders` were built for that class (nested fields read them)."""
+
+    key: Hashable
+    value: Any
+    loaders: Any
+    renders: SingleFlight[Any]
+
+
+class RenderOnceExecutor(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's executor, rendering a `SharedEvent` once per document and variables."""
+
+    def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
+        shared = self.root_value
+        if not isinstance(shared, SharedEvent):
+            return super().execute_operation(*args, **kwargs)
+        key = (shared.key, _document_key(self.operation), _variables_key(self.variable_values))
+        self.root_value = shared.value
+        run = super().execute_operation
+
+        def compute() -> Awaitable[Any]:
+            self.context_value.use_loaders(shared.loaders)
+            return _awaited(run(*args, **kwargs))
+
+        future = shared.renders.get(key)
+        if future is not None:
+            return shared.renders.wait(key, future, compute)
+        return shared.renders.fill(key, shared.renders.start(key), compute)
+
+
+async def _awaited(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+def _document_key(operation: Any) -> Hashable:
+    loc = operation.loc
+    name = operation.name.value if operation.name else None
+    return (loc.source.body, name) if loc is not None else (id(operation), name)
+
+
+def _variables_key(variables: Any) -> bytes:
+    """The coerced values (graphql-core 3.3 keeps them next to where each came from)."""
+    values = getattr(variables, "coerced", variables)
+    return orjson.dumps(values or {}, option=orjson.OPT_SORT_KEYS, default=str)
