@@ -27,7 +27,10 @@ from graph.models import AuditEntry, Principal, Record
 from graph.queries import imports as lookups
 from graph.rules import records as record_rules
 from graph.rules.access import Scope
+from graph.rules.duplicates import keys_of as duplicate_keys
 from graph.rules.errors import ErrorCode
+
+KEY_COLUMNS = tuple(duplicate_keys("ACCOUNT", {}))
 
 Prepared = Candidate | list[RowProblem]
 
@@ -187,12 +190,16 @@ async def write_rows(session: AsyncSession, scope: Scope, record_type: str,
             "owning_business_unit_id": owner.business_unit_id, "created_on": now, "modified_on": now,
             "created_by_id": actor, "modified_by_id": actor, "version": 1}
     display_name = record_rules.display_name
-    rows = [(new_id, display_name(record_type, item.values), link_id,
-             *[item.values.get(c, d) for c, d in zip(columns, defaults, strict=True)])
-            for item, new_id, link_id in accepted]
+    rows = []
+    for item, new_id, link_id in accepted:
+        name = display_name(record_type, item.values)
+        keys = duplicate_keys(record_type, {**item.values, "name": name})
+        rows.append((new_id, name, link_id, item.values.get("external_id"), *keys.values(),
+                     *[item.values.get(c, d) for c, d in zip(columns, defaults, strict=True)]))
     ids = [new_id for _, new_id, _ in accepted]
     connection = await session.connection()
-    await insert_rows(connection, Record.__table__, ("id", "name", link_column, *columns), rows, same)
+    await insert_rows(connection, Record.__table__,
+                      ("id", "name", link_column, "external_id", *KEY_COLUMNS, *columns), rows, same)
     await insert_rows(connection, AuditEntry.__table__, ("subject_id",), [(i,) for i in ids], {
         "subject_kind": "RECORD", "subject_type": record_type, "action": "CREATED", "changes": [],
         "actor_id": actor, "changed_on": now, "version": 1})
