@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.commands import records as commands
+from graph.commands import upsert
 from graph.queries import records as queries
 from graph.queries.paging import fetch_page, position
 from graph.rules.access import Scope
@@ -115,14 +116,27 @@ CONTACT_RENAMES = {"business_phone": "phone"}
 LINK_IDS = {"account_id": {"Account"}, "parent_account_id": {"Account"}, "primary_contact_id": {"Contact"}}
 
 
-async def create_account(info: Info, input: inputs.CreateAccountInput) -> payloads.AccountPayload:
+async def _create(info: Info, record_type: str, input: Any, renames: dict[str, str], payload: Any, key: str) -> Any:
+    """Create, or with `upsertBy` update the record the key finds (R-QRY-5)."""
     async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
-        values = given(input, ids=LINK_IDS, skip=("owner_id", "client_mutation_id"))
+        values = given(input, renames, ids=LINK_IDS, skip=("owner_id", "client_mutation_id", "upsert_by"))
         owner = decode_optional(input.owner_id, {"User", "Team"}, ("input", "ownerId"))
-        row = await commands.create_record(session, scope, "ACCOUNT", values, now, owner_id=owner,
-                                           client_mutation_id=input.client_mutation_id)
-        return {"account": record_node(row)}
-    return await run_mutation(info, payloads.AccountPayload, work)
+
+        async def create(checked: dict[str, Any]) -> Any:
+            return await commands.create_record(session, scope, record_type, checked, now, owner_id=owner,
+                                                client_mutation_id=input.client_mutation_id)
+
+        async def update(record_id: Any, checked: dict[str, Any]) -> Any:
+            return await commands.update_record(session, scope, record_type, record_id, checked, now)
+
+        row, created = await upsert.save(session, scope, record_type, values,
+                                         input.upsert_by.value if input.upsert_by else None, create, update)
+        return {key: record_node(row), "created": created}
+    return await run_mutation(info, payload, work)
+
+
+async def create_account(info: Info, input: inputs.CreateAccountInput) -> payloads.AccountPayload:
+    return await _create(info, "ACCOUNT", input, {}, payloads.AccountPayload, "account")  # type: ignore[no-any-return]
 
 
 async def update_account(info: Info, input: inputs.UpdateAccountInput) -> payloads.AccountPayload:
@@ -136,13 +150,7 @@ async def update_account(info: Info, input: inputs.UpdateAccountInput) -> payloa
 
 
 async def create_contact(info: Info, input: inputs.CreateContactInput) -> payloads.ContactPayload:
-    async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
-        values = given(input, CONTACT_RENAMES, ids=LINK_IDS, skip=("owner_id", "client_mutation_id"))
-        owner = decode_optional(input.owner_id, {"User", "Team"}, ("input", "ownerId"))
-        row = await commands.create_record(session, scope, "CONTACT", values, now, owner_id=owner,
-                                           client_mutation_id=input.client_mutation_id)
-        return {"contact": record_node(row)}
-    return await run_mutation(info, payloads.ContactPayload, work)
+    return await _create(info, "CONTACT", input, CONTACT_RENAMES, payloads.ContactPayload, "contact")  # type: ignore[no-any-return]
 
 
 async def update_contact(info: Info, input: inputs.UpdateContactInput) -> payloads.ContactPayload:

@@ -32,10 +32,10 @@ from graph.rules.errors import DomainError, ErrorCode, Problem
 
 CREATABLE = {"ACCOUNT": Account, "CONTACT": Contact}
 ACCOUNT_FIELDS = ("name", "phone", "email", "website", "industry", "address_line", "city",
-                  "postal_code", "country", "parent_account_id", "primary_contact_id")
+                  "postal_code", "country", "parent_account_id", "primary_contact_id", "external_id")
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "mobile_phone", "job_title",
                   "address_line", "city", "postal_code", "country", "account_id",
-                  "do_not_phone", "do_not_email", "do_not_text")
+                  "do_not_phone", "do_not_email", "do_not_text", "external_id")
 FIELDS = {"ACCOUNT": ACCOUNT_FIELDS, "CONTACT": CONTACT_FIELDS}
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 import strawberry
 
 from schema.inputs.common import AddressInput
+from schema.inputs.records import UPSERT_HELP, UpsertKey
 from schema.types.activities import Priority
 from schema.types.sales import (
     CaseOrigin,
@@ -64,6 +65,9 @@ class CreateLeadInput:
     source: LeadSource = LeadSource.MANUAL
     owner_id: ID | None = strawberry.field(default=None, description="A user or team; default: you.")
     client_mutation_id: str | None = None
+    external_id: str | None = strawberry.field(
+        default=None, description="This record's key in another system; unique per type (R-QRY-5).")
+    upsert_by: UpsertKey | None = strawberry.field(default=None, description=UPSERT_HELP)
 
 
 @strawberry.input(description="Only the fields given change; null clears an optional field. A closed lead is read-only.")
@@ -112,6 +116,9 @@ class CreateOpportunityInput:
     probability: int | None = strawberry.field(default=None, description="Percent, 0–100.")
     owner_id: ID | None = None
     client_mutation_id: str | None = None
+    external_id: str | None = strawberry.field(
+        default=None, description="This record's key in another system; unique per type (R-QRY-5).")
+    upsert_by: UpsertKey | None = strawberry.field(default=None, description=UPSERT_HELP)
 
 
 @strawberry.input(description="Only the fields given change; null clears an optional field. A closed opportunity is read-only.")
@@ -141,6 +148,9 @@ class CreateCaseInput:
     resolve_by: datetime | None = None
     owner_id: ID | None = None
     client_mutation_id: str | None = None
+    external_id: str | None = strawberry.field(
+        default=None, description="This record's key in another system; unique per type (R-QRY-5).")
+    upsert_by: UpsertKey | None = strawberry.field(default=None, description=UPSERT_HELP)
 
 
 @strawberry.input(description="Only the fields given change; null clears an optional field. A closed case is read-only.")
