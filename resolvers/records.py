@@ -119,15 +119,19 @@ LINK_IDS = {"account_id": {"Account"}, "parent_account_id": {"Account"}, "primar
 async def _create(info: Info, record_type: str, input: Any, renames: dict[str, str], payload: Any, key: str) -> Any:
     """Create, or with `upsertBy` update the record the key finds (R-QRY-5)."""
     async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
-        values = given(input, renames, ids=LINK_IDS, skip=("owner_id", "client_mutation_id", "upsert_by"))
+        values = given(input, renames, ids=LINK_IDS,
+                       skip=("owner_id", "client_mutation_id", "upsert_by", "acknowledge_warnings"))
+        ack = input.acknowledge_warnings
         owner = decode_optional(input.owner_id, {"User", "Team"}, ("input", "ownerId"))
 
         async def create(checked: dict[str, Any]) -> Any:
             return await commands.create_record(session, scope, record_type, checked, now, owner_id=owner,
-                                                client_mutation_id=input.client_mutation_id)
+                                                client_mutation_id=input.client_mutation_id,
+                                                acknowledge_warnings=ack)
 
         async def update(record_id: Any, checked: dict[str, Any]) -> Any:
-            return await commands.update_record(session, scope, record_type, record_id, checked, now)
+            return await commands.update_record(session, scope, record_type, record_id, checked, now,
+                                                acknowledge_warnings=ack)
 
         row, created = await upsert.save(session, scope, record_type, values,
                                          input.upsert_by.value if input.upsert_by else None, create, update)
@@ -142,9 +146,10 @@ async def create_account(info: Info, input: inputs.CreateAccountInput) -> payloa
 async def update_account(info: Info, input: inputs.UpdateAccountInput) -> payloads.AccountPayload:
     async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
         record_id = decode_id(input.id, {"Account"}, ("input", "id"))
-        values = given(input, ids=LINK_IDS, skip=("id", "expected_version"))
+        values = given(input, ids=LINK_IDS, skip=("id", "expected_version", "acknowledge_warnings"))
         row = await commands.update_record(session, scope, "ACCOUNT", record_id, values, now,
-                                           expected_version=input.expected_version)
+                                           expected_version=input.expected_version,
+                                           acknowledge_warnings=input.acknowledge_warnings)
         return {"account": record_node(row)}
     return await run_mutation(info, payloads.AccountPayload, work)
 
@@ -156,9 +161,10 @@ async def create_contact(info: Info, input: inputs.CreateContactInput) -> payloa
 async def update_contact(info: Info, input: inputs.UpdateContactInput) -> payloads.ContactPayload:
     async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
         record_id = decode_id(input.id, {"Contact"}, ("input", "id"))
-        values = given(input, CONTACT_RENAMES, ids=LINK_IDS, skip=("id", "expected_version"))
+        values = given(input, CONTACT_RENAMES, ids=LINK_IDS, skip=("id", "expected_version", "acknowledge_warnings"))
         row = await commands.update_record(session, scope, "CONTACT", record_id, values, now,
-                                           expected_version=input.expected_version)
+                                           expected_version=input.expected_version,
+                                           acknowledge_warnings=input.acknowledge_warnings)
         return {"contact": record_node(row)}
     return await run_mutation(info, payloads.ContactPayload, work)
 

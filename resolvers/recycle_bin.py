@@ -1,4 +1,4 @@
-"""Root operations of the recycle bin (R-QRY-4): delete, restore, list what was deleted."""
+"""Root operations of the recycle bin (R-QRY-4: delete, restore, list what was deleted) and merge (R-QRY-3)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from graph.commands import merge as merging
 from graph.commands import recycle_bin as commands
 from graph.models import utcnow
 from graph.queries import recycle_bin as queries
@@ -23,8 +24,10 @@ from schema.payloads import recycle_bin as payloads
 from schema.types.activities import ACTIVITY_TYPE_NAMES
 from schema.types.recycle_bin import DeletedItem
 from schema.types.records import GRAPHQL_NAMES as RECORD_NAMES
+from schema.types.records import record_node
 
 RECORD_TYPE_NAMES = frozenset(RECORD_NAMES.values())
+MERGEABLE_NAMES = frozenset(RECORD_NAMES[t] for t in merging.MERGEABLE)
 Command = Callable[[AsyncSession, Scope, list[uuid.UUID], datetime], Awaitable[list[commands.Outcome]]]
 
 
@@ -73,3 +76,12 @@ async def deleted_items(info: Info, first: int = 100) -> list[DeletedItem]:
     async with info.context.db.read() as session:
         rows = await queries.deleted_items(session, info.context.scope, since, min(max(first, 1), 500))
     return [DeletedItem.from_row(r) for r in rows]
+
+
+async def merge_records(info: Info, input: inputs.MergeRecordsInput) -> payloads.MergeRecordsPayload:
+    async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
+        survivor = decode_id(input.survivor_id, MERGEABLE_NAMES, ("input", "survivorId"))
+        other = decode_id(input.other_id, MERGEABLE_NAMES, ("input", "otherId"))
+        row = await merging.merge_records(session, scope, survivor, other, list(input.field_choices), now)
+        return {"record": record_node(row)}
+    return await run_mutation(info, payloads.MergeRecordsPayload, work)

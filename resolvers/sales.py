@@ -110,8 +110,8 @@ def _plain(input_obj: Any, renames: dict[str, str], skip: tuple[str, ...]) -> di
     return values
 
 
-CREATE_SKIP = ("owner_id", "client_mutation_id", "upsert_by")
-UPDATE_SKIP = ("id", "expected_version")
+CREATE_SKIP = ("owner_id", "client_mutation_id", "upsert_by", "acknowledge_warnings")
+UPDATE_SKIP = ("id", "expected_version", "acknowledge_warnings")
 
 
 async def _create(info: Info, record_type: str, input_obj: Any, renames: dict[str, str], payload: Any, key: str) -> Any:
@@ -122,10 +122,12 @@ async def _create(info: Info, record_type: str, input_obj: Any, renames: dict[st
 
         async def create(checked: dict[str, Any]) -> Any:
             return await commands.create(session, scope, record_type, checked, now, owner_id=owner,
-                                         client_mutation_id=input_obj.client_mutation_id)
+                                         client_mutation_id=input_obj.client_mutation_id,
+                                         acknowledge_warnings=input_obj.acknowledge_warnings)
 
         async def update(record_id: Any, checked: dict[str, Any]) -> Any:
-            return await commands.update(session, scope, record_type, record_id, checked, now)
+            return await commands.update(session, scope, record_type, record_id, checked, now,
+                                         acknowledge_warnings=input_obj.acknowledge_warnings)
 
         upsert_by = input_obj.upsert_by.value if input_obj.upsert_by else None
         row, created = await upsert.save(session, scope, record_type, values, upsert_by, create, update)
@@ -139,7 +141,8 @@ async def _update(info: Info, record_type: str, input_obj: Any, renames: dict[st
         record_id = decode_id(input_obj.id, {type_name}, ("input", "id"))
         values = _plain(input_obj, renames, UPDATE_SKIP)
         row = await commands.update(session, scope, record_type, record_id, values, now,
-                                    expected_version=input_obj.expected_version)
+                                    expected_version=input_obj.expected_version,
+                                    acknowledge_warnings=input_obj.acknowledge_warnings)
         return {key: record_node(row)}
     return await run_mutation(info, payload, work)
 

@@ -303,6 +303,12 @@ class Mutation:
         resolver=recycle_resolvers.restore,
         description="Bring deleted records or activities back, on every timeline they were on (R-QRY-4).",
     )
+    merge_records: recycle_payloads.MergeRecordsPayload = strawberry.mutation(
+        resolver=recycle_resolvers.merge_records,
+        description="Merge two accounts, contacts or leads (R-QRY-3): the survivor takes the other's activities, "
+                    "notes, contacts, opportunities, cases and shares, its timelines are recomputed, and the other "
+                    "becomes INACTIVE with `mergedInto`. All or nothing; write rights on both.",
+    )
     update_my_profile: self_payloads.MyProfilePayload = strawberry.mutation(
         resolver=self_service_resolvers.update_my_profile,
         description="Your own phones, time zone and working hours (R-AUTH-2); hours decide R-TRACK-3.",

@@ -53,10 +53,12 @@ class PurgeJob:
 
     async def _run(self) -> None:
         while True:
+            # The first pass waits too: a starting server has better things to do, and
+            # nothing deleted can be older than the period for long.
+            await asyncio.sleep(EVERY_SECONDS)
             try:
                 count = await self.run_once()
                 if count:
                     log.info("purged %d items deleted more than %s ago", count, self.keep)
             except Exception:
                 log.exception("recycle bin purge failed; will try again")
-            await asyncio.sleep(EVERY_SECONDS)

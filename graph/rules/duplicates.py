@@ -12,8 +12,10 @@ likely duplicates of a record is an index look-up per rule, never a scan:
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from graph.rules.errors import DomainError, ErrorCode
 
 # Fewer digits than this are not a phone number worth matching on ("0", "112").
 MIN_PHONE_DIGITS = 6
@@ -64,3 +66,18 @@ def reasons(record_type: str, mine: Mapping[str, Any], other: Mapping[str, Any])
             and mine.get("parent_account_id") == other.get("parent_account_id"):
         found.append("NAME_AND_PARENT")
     return found
+
+
+RULE_WORDS = {"EMAIL": "the same email", "PHONE": "the same phone number", "NAME_AND_PARENT": "the same name"}
+SHOWN = 5
+
+
+def warn(what: str, matches: Sequence[tuple[str, Sequence[str]]], acknowledged: bool) -> None:
+    """R-QRY-3: likely duplicates (name, reasons) are a warning to confirm, naming them."""
+    if acknowledged or not matches:
+        return
+    named = "; ".join(f"'{name}' ({', '.join(RULE_WORDS[r] for r in reasons)})" for name, reasons in matches[:SHOWN])
+    more = f" and {len(matches) - SHOWN} more" if len(matches) > SHOWN else ""
+    raise DomainError(ErrorCode.DUPLICATE, f"this {what} looks like a duplicate of {named}{more}; repeat with "
+                                           "acknowledgeWarnings: true to save it anyway (see duplicates(recordId))",
+                      ("input", "acknowledgeWarnings"))

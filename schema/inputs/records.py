@@ -69,6 +69,8 @@ class CreateAccountInput:
     external_id: str | None = strawberry.field(
         default=None, description="This record's key in another system; unique per type (R-QRY-5).")
     upsert_by: UpsertKey | None = strawberry.field(default=None, description=UPSERT_HELP)
+    acknowledge_warnings: bool = strawberry.field(
+        default=False, description="Save even when it looks like a duplicate of another record (R-QRY-3).")
 
 
 @strawberry.input(description="Only the fields given change; null clears an optional field.")
@@ -85,6 +87,8 @@ class UpdateAccountInput:
     address: AddressInput | None = strawberry.UNSET
     parent_account_id: strawberry.ID | None = strawberry.UNSET
     primary_contact_id: strawberry.ID | None = strawberry.UNSET
+    acknowledge_warnings: bool = strawberry.field(
+        default=False, description="Save even when it looks like a duplicate of another record (R-QRY-3).")
 
 
 @strawberry.input
@@ -105,6 +109,8 @@ class CreateContactInput:
     external_id: str | None = strawberry.field(
         default=None, description="This record's key in another system; unique per type (R-QRY-5).")
     upsert_by: UpsertKey | None = strawberry.field(default=None, description=UPSERT_HELP)
+    acknowledge_warnings: bool = strawberry.field(
+        default=False, description="Save even when it looks like a duplicate of another record (R-QRY-3).")
 
 
 @strawberry.input(description="Only the fields given change; null clears an optional field.")
@@ -122,6 +128,8 @@ class UpdateContactInput:
     do_not_phone: bool | None = strawberry.UNSET
     do_not_email: bool | None = strawberry.UNSET
     do_not_text: bool | None = strawberry.UNSET
+    acknowledge_warnings: bool = strawberry.field(
+        default=False, description="Save even when it looks like a duplicate of another record (R-QRY-3).")
 
 
 @strawberry.input

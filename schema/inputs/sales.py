@@ -68,6 +68,8 @@ class CreateLeadInput:
     external_id: str | None = strawberry.field(
         default=None, description="This record's key in another system; unique per type (R-QRY-5).")
     upsert_by: UpsertKey | None = strawberry.field(default=None, description=UPSERT_HELP)
+    acknowledge_warnings: bool = strawberry.field(
+        default=False, description="Save even when it looks like a duplicate of another record (R-QRY-3).")
 
 
 @strawberry.input(description="Only the fields given change; null clears an optional field. A closed lead is read-only.")
@@ -84,6 +86,8 @@ class UpdateLeadInput:
     job_title: str | None = strawberry.UNSET
     address: AddressInput | None = strawberry.UNSET
     source: LeadSource | None = strawberry.UNSET
+    acknowledge_warnings: bool = strawberry.field(
+        default=False, description="Save even when it looks like a duplicate of another record (R-QRY-3).")
 
 
 @strawberry.input(description="R-LEAD-1: for each of account, contact and opportunity, create one from the lead, link an existing one, or neither.")
@@ -119,6 +123,8 @@ class CreateOpportunityInput:
     external_id: str | None = strawberry.field(
         default=None, description="This record's key in another system; unique per type (R-QRY-5).")
     upsert_by: UpsertKey | None = strawberry.field(default=None, description=UPSERT_HELP)
+    acknowledge_warnings: bool = strawberry.field(
+        default=False, description="Save even when it looks like a duplicate of another record (R-QRY-3).")
 
 
 @strawberry.input(description="Only the fields given change; null clears an optional field. A closed opportunity is read-only.")
@@ -130,6 +136,8 @@ class UpdateOpportunityInput:
     estimated_revenue: Decimal | None = strawberry.UNSET
     estimated_close_date: date | None = strawberry.UNSET
     probability: int | None = strawberry.UNSET
+    acknowledge_warnings: bool = strawberry.field(
+        default=False, description="Save even when it looks like a duplicate of another record (R-QRY-3).")
 
 
 @strawberry.input
@@ -151,6 +159,8 @@ class CreateCaseInput:
     external_id: str | None = strawberry.field(
         default=None, description="This record's key in another system; unique per type (R-QRY-5).")
     upsert_by: UpsertKey | None = strawberry.field(default=None, description=UPSERT_HELP)
+    acknowledge_warnings: bool = strawberry.field(
+        default=False, description="Save even when it looks like a duplicate of another record (R-QRY-3).")
 
 
 @strawberry.input(description="Only the fields given change; null clears an optional field. A closed case is read-only.")
@@ -162,6 +172,8 @@ class UpdateCaseInput:
     priority: Priority | None = strawberry.UNSET
     origin: CaseOrigin | None = strawberry.UNSET
     resolve_by: datetime | None = strawberry.UNSET
+    acknowledge_warnings: bool = strawberry.field(
+        default=False, description="Save even when it looks like a duplicate of another record (R-QRY-3).")
 
 
 @strawberry.input(description="Close a case as solved; it becomes read-only.")

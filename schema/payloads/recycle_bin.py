@@ -1,10 +1,11 @@
-"""Payloads of the recycle-bin mutations (R-QRY-4): one result per id."""
+"""Payloads of the recycle-bin mutations (R-QRY-4, one result per id) and of merging records."""
 
 from __future__ import annotations
 
 import strawberry
 
 from schema.errors import UserError
+from schema.types.records import Record
 
 
 @strawberry.type(description="What happened to one id: done, or why not.")
@@ -19,3 +20,9 @@ class RecycleResult:
 class RecycleBinPayload:
     errors: list[UserError]
     results: list[RecycleResult] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class MergeRecordsPayload:
+    errors: list[UserError]
+    record: Record | None = strawberry.field(default=None, description="The survivor as it is now.")
