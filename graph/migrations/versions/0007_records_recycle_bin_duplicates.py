@@ -76,9 +76,10 @@ def downgrade() -> None:
     op.drop_index('ix_records_type_name_key', table_name='records')
     op.drop_index('ix_records_type_mobile_key', table_name='records')
     op.drop_index('ix_records_type_phone_key', table_name='records')
-    with op.batch_alter_table('activities') as batch:
-        batch.drop_column('deleted_by_id')
-        batch.drop_column('deleted_on')
+    # Plain DROP COLUMN (SQLite 3.35+), not a batch rebuild: reflecting `records` for one
+    # would lose its expression index on lower(email).
+    op.drop_column('activities', 'deleted_by_id')
+    op.drop_column('activities', 'deleted_on')
     for column in ('merged_into_id', 'deleted_by_id', 'deleted_on', 'name_key', 'mobile_key', 'phone_key',
                    'external_id'):
         op.drop_column('records', column)
