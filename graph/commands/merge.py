@@ -64,10 +64,10 @@ async def merge_records(
     field_choices: Sequence[str], now: datetime,
 ) -> Record:
     """Merge `other_id` into `survivor_id`; write permission on both is needed."""
-    if survivor_id == other_id:
-        raise DomainError(ErrorCode.VALIDATION, "a record cannot be merged with itself", ("input", "otherId"))
     survivor = await record_for(session, scope, Record, survivor_id, "write", ("input", "survivorId"))
     other = await record_for(session, scope, Record, other_id, "write", ("input", "otherId"))
+    if survivor_id == other_id:
+        raise DomainError(ErrorCode.VALIDATION, "a record cannot be merged with itself", ("input", "otherId"))
     if survivor.type not in MERGEABLE:
         raise DomainError(ErrorCode.NOT_SUPPORTED, f"a {survivor.type.lower()} cannot be merged", ("input", "survivorId"))
     if other.type != survivor.type:

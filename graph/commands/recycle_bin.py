@@ -120,6 +120,8 @@ async def restore(session: AsyncSession, scope: Scope, ids: Sequence[uuid.UUID],
             row = await session.get(Activity, item_id, with_for_update=True)
         problem = (Problem(ErrorCode.NOT_FOUND, "deleted item not found") if row is None or row.deleted_on is None
                    else await _may_delete(session, scope, row))
+        if problem is not None and problem.code == ErrorCode.NOT_FOUND:  # missing and unreadable alike
+            problem = Problem(ErrorCode.NOT_FOUND, "deleted item not found")
         if problem is not None:
             outcomes.append(Outcome(item_id, Problem(problem.code, problem.message, path)))
             continue
