@@ -37,6 +37,7 @@ async def import_records(info: Info, input: ImportRecordsInput) -> ImportRecords
             format=input.format.value if input.format else None,
             mapping=[(m.column, m.field) for m in input.mapping] if input.mapping is not None else None,
             dry_run=input.dry_run, parse_id=parse_global_id,
+            upsert_by=input.upsert_by.value if input.upsert_by else None,
             owner_id=decode_optional(input.owner_id, {"User", "Team"}, ("input", "ownerId")),
         )
         result = await commands.import_records(ctx.db, scope, request, utcnow(), after_commit=after_commit)

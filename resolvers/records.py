@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.commands import records as commands
+from graph.commands import upsert
 from graph.queries import records as queries
 from graph.queries.paging import fetch_page, position
 from graph.rules.access import Scope
@@ -115,42 +116,55 @@ CONTACT_RENAMES = {"business_phone": "phone"}
 LINK_IDS = {"account_id": {"Account"}, "parent_account_id": {"Account"}, "primary_contact_id": {"Contact"}}
 
 
-async def create_account(info: Info, input: inputs.CreateAccountInput) -> payloads.AccountPayload:
+async def _create(info: Info, record_type: str, input: Any, renames: dict[str, str], payload: Any, key: str) -> Any:
+    """Create, or with `upsertBy` update the record the key finds (R-QRY-5)."""
     async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
-        values = given(input, ids=LINK_IDS, skip=("owner_id", "client_mutation_id"))
+        values = given(input, renames, ids=LINK_IDS,
+                       skip=("owner_id", "client_mutation_id", "upsert_by", "acknowledge_warnings"))
+        ack = input.acknowledge_warnings
         owner = decode_optional(input.owner_id, {"User", "Team"}, ("input", "ownerId"))
-        row = await commands.create_record(session, scope, "ACCOUNT", values, now, owner_id=owner,
-                                           client_mutation_id=input.client_mutation_id)
-        return {"account": record_node(row)}
-    return await run_mutation(info, payloads.AccountPayload, work)
+
+        async def create(checked: dict[str, Any]) -> Any:
+            return await commands.create_record(session, scope, record_type, checked, now, owner_id=owner,
+                                                client_mutation_id=input.client_mutation_id,
+                                                acknowledge_warnings=ack)
+
+        async def update(record_id: Any, checked: dict[str, Any]) -> Any:
+            return await commands.update_record(session, scope, record_type, record_id, checked, now,
+                                                acknowledge_warnings=ack)
+
+        row, created = await upsert.save(session, scope, record_type, values,
+                                         input.upsert_by.value if input.upsert_by else None, create, update)
+        return {key: record_node(row), "created": created}
+    return await run_mutation(info, payload, work)
+
+
+async def create_account(info: Info, input: inputs.CreateAccountInput) -> payloads.AccountPayload:
+    return await _create(info, "ACCOUNT", input, {}, payloads.AccountPayload, "account")  # type: ignore[no-any-return]
 
 
 async def update_account(info: Info, input: inputs.UpdateAccountInput) -> payloads.AccountPayload:
     async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
         record_id = decode_id(input.id, {"Account"}, ("input", "id"))
-        values = given(input, ids=LINK_IDS, skip=("id", "expected_version"))
+        values = given(input, ids=LINK_IDS, skip=("id", "expected_version", "acknowledge_warnings"))
         row = await commands.update_record(session, scope, "ACCOUNT", record_id, values, now,
-                                           expected_version=input.expected_version)
+                                           expected_version=input.expected_version,
+                                           acknowledge_warnings=input.acknowledge_warnings)
         return {"account": record_node(row)}
     return await run_mutation(info, payloads.AccountPayload, work)
 
 
 async def create_contact(info: Info, input: inputs.CreateContactInput) -> payloads.ContactPayload:
-    async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
-        values = given(input, CONTACT_RENAMES, ids=LINK_IDS, skip=("owner_id", "client_mutation_id"))
-        owner = decode_optional(input.owner_id, {"User", "Team"}, ("input", "ownerId"))
-        row = await commands.create_record(session, scope, "CONTACT", values, now, owner_id=owner,
-                                           client_mutation_id=input.client_mutation_id)
-        return {"contact": record_node(row)}
-    return await run_mutation(info, payloads.ContactPayload, work)
+    return await _create(info, "CONTACT", input, CONTACT_RENAMES, payloads.ContactPayload, "contact")  # type: ignore[no-any-return]
 
 
 async def update_contact(info: Info, input: inputs.UpdateContactInput) -> payloads.ContactPayload:
     async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
         record_id = decode_id(input.id, {"Contact"}, ("input", "id"))
-        values = given(input, CONTACT_RENAMES, ids=LINK_IDS, skip=("id", "expected_version"))
+        values = given(input, CONTACT_RENAMES, ids=LINK_IDS, skip=("id", "expected_version", "acknowledge_warnings"))
         row = await commands.update_record(session, scope, "CONTACT", record_id, values, now,
-                                           expected_version=input.expected_version)
+                                           expected_version=input.expected_version,
+                                           acknowledge_warnings=input.acknowledge_warnings)
         return {"contact": record_node(row)}
     return await run_mutation(info, payloads.ContactPayload, work)
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.commands import qualify as qualifying
 from graph.commands import sales as commands
+from graph.commands import upsert
 from graph.queries import sales as queries
 from graph.rules.access import Scope
 from graph.rules.errors import DomainError, ErrorCode
@@ -109,17 +110,28 @@ def _plain(input_obj: Any, renames: dict[str, str], skip: tuple[str, ...]) -> di
     return values
 
 
-CREATE_SKIP = ("owner_id", "client_mutation_id")
-UPDATE_SKIP = ("id", "expected_version")
+CREATE_SKIP = ("owner_id", "client_mutation_id", "upsert_by", "acknowledge_warnings")
+UPDATE_SKIP = ("id", "expected_version", "acknowledge_warnings")
 
 
 async def _create(info: Info, record_type: str, input_obj: Any, renames: dict[str, str], payload: Any, key: str) -> Any:
+    """Create, or with `upsertBy` update the record the key finds (R-QRY-5)."""
     async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
         values = _plain(input_obj, renames, CREATE_SKIP)
         owner = decode_optional(input_obj.owner_id, OWNERS, ("input", "ownerId"))
-        row = await commands.create(session, scope, record_type, values, now, owner_id=owner,
-                                    client_mutation_id=input_obj.client_mutation_id)
-        return {key: record_node(row)}
+
+        async def create(checked: dict[str, Any]) -> Any:
+            return await commands.create(session, scope, record_type, checked, now, owner_id=owner,
+                                         client_mutation_id=input_obj.client_mutation_id,
+                                         acknowledge_warnings=input_obj.acknowledge_warnings)
+
+        async def update(record_id: Any, checked: dict[str, Any]) -> Any:
+            return await commands.update(session, scope, record_type, record_id, checked, now,
+                                         acknowledge_warnings=input_obj.acknowledge_warnings)
+
+        upsert_by = input_obj.upsert_by.value if input_obj.upsert_by else None
+        row, created = await upsert.save(session, scope, record_type, values, upsert_by, create, update)
+        return {key: record_node(row), "created": created}
     return await run_mutation(info, payload, work)
 
 
@@ -129,7 +141,8 @@ async def _update(info: Info, record_type: str, input_obj: Any, renames: dict[st
         record_id = decode_id(input_obj.id, {type_name}, ("input", "id"))
         values = _plain(input_obj, renames, UPDATE_SKIP)
         row = await commands.update(session, scope, record_type, record_id, values, now,
-                                    expected_version=input_obj.expected_version)
+                                    expected_version=input_obj.expected_version,
+                                    acknowledge_warnings=input_obj.acknowledge_warnings)
         return {key: record_node(row)}
     return await run_mutation(info, payload, work)
 

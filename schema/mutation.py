@@ -24,6 +24,8 @@ from resolvers import users as user_resolvers
 from resolvers import organisation as org_resolvers
 from resolvers import roles as role_resolvers
 from resolvers import sharing as sharing_resolvers
+from resolvers import recycle_bin as recycle_resolvers
+from schema.payloads import recycle_bin as recycle_payloads
 from resolvers import self_service as self_service_resolvers
 from schema.payloads import self_service as self_payloads
 from schema.payloads import sharing as sharing_payloads
@@ -287,6 +289,25 @@ class Mutation:
         resolver=sharing_resolvers.unshare_record,
         description="Stop sharing at once: lists, node, timelines and counts drop it on the next request, and "
                     "their open subscriptions to it end with ACCESS_REVOKED.",
+    )
+    delete_records: recycle_payloads.RecycleBinPayload = strawberry.mutation(
+        resolver=recycle_resolvers.delete_records,
+        description="Move records to the recycle bin (R-QRY-4): hidden everywhere, off every timeline, "
+                    "restorable for RELATE_RECYCLE_BIN_DAYS. Needs the delete right on each; one result per id.",
+    )
+    delete_activities: recycle_payloads.RecycleBinPayload = strawberry.mutation(
+        resolver=recycle_resolvers.delete_activities,
+        description="Move activities (with their notes) to the recycle bin (R-QRY-4); one result per id.",
+    )
+    restore: recycle_payloads.RecycleBinPayload = strawberry.mutation(
+        resolver=recycle_resolvers.restore,
+        description="Bring deleted records or activities back, on every timeline they were on (R-QRY-4).",
+    )
+    merge_records: recycle_payloads.MergeRecordsPayload = strawberry.mutation(
+        resolver=recycle_resolvers.merge_records,
+        description="Merge two accounts, contacts or leads (R-QRY-3): the survivor takes the other's activities, "
+                    "notes, contacts, opportunities, cases and shares, its timelines are recomputed, and the other "
+                    "becomes INACTIVE with `mergedInto`. All or nothing; write rights on both.",
     )
     update_my_profile: self_payloads.MyProfilePayload = strawberry.mutation(
         resolver=self_service_resolvers.update_my_profile,

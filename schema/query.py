@@ -18,6 +18,10 @@ from resolvers import webhooks as webhook_resolvers
 from resolvers import users as user_resolvers
 from resolvers import organisation as organisation_resolvers
 from resolvers import sharing as sharing_resolvers
+from resolvers import recycle_bin as recycle_resolvers
+from resolvers import duplicates as duplicate_resolvers
+from schema.types.duplicates import DuplicateMatch
+from schema.types.recycle_bin import DeletedItem
 from resolvers import self_service as self_service_resolvers
 from schema.types.tokens import ApiToken
 from schema.types.sharing import RecordGrant
@@ -43,6 +47,16 @@ class Query:
     node: Node | None = strawberry.field(resolver=nodes.node, description="Anything by global id; null if missing or not yours to read.")
     nodes: list[Node | None] = strawberry.field(resolver=nodes.nodes, description="Several objects by global id, in the order asked.")
     accounts: Connection[Account] = strawberry.field(resolver=records.accounts)
+    duplicates: list[DuplicateMatch] = strawberry.field(
+        resolver=duplicate_resolvers.duplicates,
+        description="Likely duplicates of an account, contact or lead by the built-in rules (R-QRY-3), among "
+                    "the records you may read.",
+    )
+    deleted_items: list[DeletedItem] = strawberry.field(
+        resolver=recycle_resolvers.deleted_items,
+        description="The recycle bin (R-QRY-4): deleted records and activities you may read, latest first, "
+                    "until they are purged.",
+    )
     contacts: Connection[Contact] = strawberry.field(resolver=records.contacts)
     leads: Connection[Lead] = strawberry.field(
         resolver=sales_resolvers.leads, description="Open leads; `includeInactive` adds qualified and disqualified ones."

@@ -26,6 +26,7 @@ from strawberry.http import GraphQLRequestData
 from strawberry.types.unset import UNSET
 
 from graph.db import Database
+from graph.files import FileStore
 from graph.mail import Sender
 from graph.models import utcnow
 from graph.queries.principals import Viewer
@@ -42,6 +43,7 @@ from server.downloads import download_route
 from server.http_operations import http_refusal
 from server.observability import Metrics, RequestObservation, count_statements, metrics_endpoint
 from server.request_scope import current_request_id
+from server.recycle_bin import PurgeJob
 from server.scheduler import Clock, MailSettings, Scheduler, configured_sender
 from server.limits import RequestLimits
 from server.refusals import Refusal, internal_error, refusal_for_status
@@ -206,9 +208,13 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
         app.state.webhooks = webhooks
         await scheduler.start()
         app.state.scheduler = scheduler
+        purge = PurgeJob(app.state.db, FileStore(settings.file_store_dir), keep_days=settings.recycle_bin_days)
+        purge.start()
+        app.state.purge = purge
         try:
             yield
         finally:
+            await purge.stop()
             await scheduler.stop()
             await cache.close()
             await webhooks.stop()

@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     live_queue_size: int = 4096
     live_page_size: int = 200
     live_retention_hours: float = 7 * 24
+    # Recycle bin (R-QRY-4, docs/records.md): days a deleted record or activity stays restorable.
+    recycle_bin_days: float = 30
     live_sweep_seconds: float = 3600.0
     live_broker_backoff_max_seconds: float = 10.0
     live_broker_health_seconds: float = 15.0

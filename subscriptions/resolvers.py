@@ -22,6 +22,7 @@ import strawberry
 from graphql import GraphQLError
 
 from graph.events import record_topic, timeline_topic, worklist_topic
+from graph.queries.recycle_bin import binned_activities
 from graph.rules.access import visibility_key
 from graph.rules.errors import DomainError, ErrorCode
 from resolvers.context import Info
@@ -195,8 +196,9 @@ async def timeline_changed(info: Info, record_id: strawberry.ID,
         loaders, (record, *entries) = await _class_view(info, live, topic, visibility, batch, load)
         if record is None:
             raise AccessRevoked()  # the timeline itself is no longer readable
+        binned = await _binned(info, events, entries, raw_id)
         for event, entry in zip(events, entries, strict=True):
-            if entry is None:
+            if entry is None and event.payload["entryId"] not in binned:
                 continue  # not readable now (or gone): not pushed, not even counted
             entry_type = str(event.payload.get("entryType"))
             progress.handing_over(event.seq)
@@ -207,6 +209,17 @@ async def timeline_changed(info: Info, record_id: strawberry.ID,
                 entry=entry,
             ), loaders)
         info.context.drop_loaders()  # rendered: nothing of this batch is held while waiting
+
+
+async def _binned(info: Info, events: list[Any], entries: list[Any], record_id: uuid.UUID) -> set[str]:
+    """Entry ids of REMOVED events whose activity went to the recycle bin and was readable to
+    the subscriber: pushed as REMOVED with no entry (R-QRY-4), not dropped as unreadable."""
+    wanted = [uuid.UUID(e.payload["entryId"]) for e, entry in zip(events, entries, strict=True)
+              if entry is None and _timeline_change(e.payload, record_id) is ChangeKind.REMOVED]
+    if not wanted:
+        return set()
+    async with info.context.db.read() as session:
+        return {str(i) for i in await binned_activities(session, info.context.scope, wanted)}
 
 
 async def record_changed(info: Info, id: strawberry.ID,
@@ -226,6 +239,12 @@ async def record_changed(info: Info, id: strawberry.ID,
         loaders, record = await _class_view(info, live, topic, visibility, batch,
                                             lambda loaders: loaders.record_by_id.load(raw_id))
         if record is None:
+            deleted = [e for e in events if e.payload.get("change") == "DELETED"]
+            if deleted:  # moved to the recycle bin (R-QRY-4): say so, then the stream ends
+                progress.handing_over(deleted[-1].seq)
+                yield RecordChangedEvent(cursor=deleted[-1].cursor, change=ChangeKind.REMOVED,
+                                         changed_fields=[], record=None)
+                return
             raise AccessRevoked()
         for event in events:
             if event.payload.get("change") in ACCESS_WORDS:

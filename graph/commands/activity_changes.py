@@ -42,7 +42,7 @@ async def activity_for(session: AsyncSession, scope: Scope, activity_id: uuid.UU
                        field: Sequence[str] = ID) -> Activity:
     """The row locked for change, after checking the viewer may `action` it."""
     row = await session.get(Activity, activity_id, with_for_update=True)
-    if row is None:
+    if row is None or row.deleted_on is not None:  # in the recycle bin: gone until restored
         raise not_found("activity", field)
     scope.require(action, "activity", row, "activity", field)
     return row
@@ -148,7 +148,7 @@ async def _bulk(session: AsyncSession, scope: Scope, ids: Sequence[uuid.UUID], a
     for i, activity_id in enumerate(unique):
         path = ("input", "ids", str(i))
         row = rows.get(activity_id)
-        readable = row is not None and scope.can("read", "activity", row)
+        readable = row is not None and row.deleted_on is None and scope.can("read", "activity", row)
         try:
             if row is None or not readable:
                 raise not_found("activity")

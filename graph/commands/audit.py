@@ -32,6 +32,8 @@ from graph.models import Activity, AuditEntry, BusinessUnit, Note, OutboxEvent, 
 NOT_AUDITED = frozenset({
     "id", "type", "created_on", "created_by_id", "modified_on", "modified_by_id", "version",
     "attachment_count", "note_count",
+    # Duplicate-rule keys: derived from audited fields (graph/rules/duplicates.py).
+    "phone_key", "mobile_key", "name_key",
 })
 MAX_VALUE_CHARS = 2000
 INFO_KEY = "relate.audit"

@@ -46,7 +46,7 @@ async def record_for(
     """The row locked for change, after checking the viewer may `action` it."""
     row = await session.get(cls, record_id, with_for_update=True)
     label = cls.__name__.lower()
-    if row is None:
+    if row is None or row.deleted_on is not None:  # in the recycle bin: gone until restored
         raise not_found(label, field)
     await require_on_record(session, scope, row, action, label, field)
     return row
@@ -71,7 +71,7 @@ async def require_on_record(
 async def any_record(session: AsyncSession, scope: Scope, record_id: uuid.UUID, field: tuple[str, ...]) -> Record:
     """A record of any type the viewer may read (by role or grant), else NOT_FOUND (no existence hint)."""
     row = await session.get(Record, record_id)
-    if row is None or not (scope.can("read", secured_type(row.type), row)
+    if row is None or row.deleted_on is not None or not (scope.can("read", secured_type(row.type), row)
                            or await granted(session, scope, row.id, "read")):
         raise not_found("record", field)
     return row

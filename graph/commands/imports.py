@@ -30,7 +30,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from graph.commands.common import owner_for, secured_type
-from graph.commands.import_batches import Batch, FileMemory, Prepared, sort_rows, write_rows
+from graph.commands import upsert
+from graph.commands.import_batches import Batch, FileMemory, Prepared, sort_rows, update_rows, write_rows
 from graph.db import Database
 from graph.imports.collector import existing_objects_frozen
 from graph.imports.mapping import ColumnMapping, map_columns
@@ -60,6 +61,7 @@ class ImportRequest:
     dry_run: bool = False
     owner_id: uuid.UUID | None = None
     parse_id: IdParser | None = None  # reads the API's global ids in account columns
+    upsert_by: str | None = None  # EMAIL, NAME_AND_PARENT or EXTERNAL_ID: a match is updated (R-QRY-5)
 
 
 async def import_records(
@@ -73,6 +75,9 @@ async def import_records(
     secured = secured_type(record_type)
     if scope.depth(secured, "create") == Depth.NONE:
         raise DomainError(ErrorCode.FORBIDDEN, f"you may not create {secured}s", ("input", "recordType"))
+    if request.upsert_by is not None and record_type not in upsert.KEYS[request.upsert_by]:
+        raise DomainError(ErrorCode.VALIDATION, f"a {secured} cannot be upserted by {request.upsert_by}",
+                          ("input", "upsertBy"))
     async with db.read() as session:
         owner = await owner_for(session, scope, request.owner_id, secured, "create")
     table, total = await asyncio.to_thread(_read_through, request)
@@ -176,19 +181,20 @@ class _Run:
             if request.dry_run:
                 async with self.db.read() as session:
                     batch = await sort_rows(session, self.scope, request.record_type, prepared, self.memory,
-                                            request.parse_id, dry_run=True)
+                                            request.parse_id, dry_run=True, upsert_by=request.upsert_by)
             else:
                 async with self.writer.unit_of_work() as session:
                     batch = await sort_rows(session, self.scope, request.record_type, prepared, self.memory,
-                                            request.parse_id, dry_run=False)
+                                            request.parse_id, dry_run=False, upsert_by=request.upsert_by)
                     if batch.accepted:
                         await write_rows(session, self.scope, request.record_type, batch.accepted, self.owner,
                                          self.now)
+                    await update_rows(session, self.scope, request.record_type, batch.updates, self.now)
         except Exception as error:  # anything: the batch is rolled back whole and reported
             self._failed(prepared, error)
             return False
         self._sorted(batch)
-        if not request.dry_run and batch.accepted and self.after_commit is not None:
+        if not request.dry_run and (batch.accepted or batch.updates) and self.after_commit is not None:
             await self.after_commit()
         return True
 
@@ -196,6 +202,10 @@ class _Run:
         result = self.result
         self.memory.merge(batch.memory)
         result.created += len(batch.accepted)
+        result.updated += len(batch.updates)
+        result.add_outcomes([(item.row, "CREATED", new_id) for item, new_id, _ in batch.accepted]
+                            + [(item.row, "UPDATED", record_id) for item, record_id, _ in batch.updates],
+                            dry_run=self.request.dry_run)
         result.duplicates += batch.duplicates
         result.failed += batch.failed
         result.add_problems(batch.problems)

@@ -58,7 +58,7 @@ async def note_target(session: AsyncSession, scope: Scope, *, record_id: uuid.UU
         return record
     assert activity_id is not None
     activity = await session.get(Activity, activity_id, with_for_update=True)
-    if activity is None or not scope.can("read", "activity", activity):
+    if activity is None or activity.deleted_on is not None or not scope.can("read", "activity", activity):
         raise not_found("activity", ("input", "activityId"))
     scope.require("append_to", "activity", activity, "activity")
     return activity

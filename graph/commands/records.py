@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.commands import sequences, timeline_index
+from graph.commands.duplicate_check import warn_of_duplicates
 from graph.commands.common import (
     any_record,
     assignee,
@@ -23,6 +24,7 @@ from graph.commands.common import (
 )
 from graph.commands.outbox import publish
 from graph.commands.stamps import check_version, stamp_change, stamp_new
+from graph.queries import duplicates
 from graph.queries.sharing import granted
 from graph.events import RecordChanged
 from graph.models import RECORD_CLASSES, Account, Contact, Record
@@ -32,17 +34,19 @@ from graph.rules.errors import DomainError, ErrorCode, Problem
 
 CREATABLE = {"ACCOUNT": Account, "CONTACT": Contact}
 ACCOUNT_FIELDS = ("name", "phone", "email", "website", "industry", "address_line", "city",
-                  "postal_code", "country", "parent_account_id", "primary_contact_id")
+                  "postal_code", "country", "parent_account_id", "primary_contact_id", "external_id")
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "mobile_phone", "job_title",
                   "address_line", "city", "postal_code", "country", "account_id",
-                  "do_not_phone", "do_not_email", "do_not_text")
+                  "do_not_phone", "do_not_email", "do_not_text", "external_id")
 FIELDS = {"ACCOUNT": ACCOUNT_FIELDS, "CONTACT": CONTACT_FIELDS}
 
 
 async def create_record(
     session: AsyncSession, scope: Scope, record_type: str, values: Mapping[str, Any], now: datetime,
     *, owner_id: uuid.UUID | None = None, client_mutation_id: str | None = None,
+    acknowledge_warnings: bool = True,
 ) -> Record:
+    """A new account or contact; a likely duplicate (R-QRY-3) is a warning to acknowledge."""
     operation = f"create:{record_type}"
     earlier = await replayed(session, scope.user_id, operation, client_mutation_id)
     if earlier is not None:
@@ -51,6 +55,8 @@ async def create_record(
     cleaned = rules.check_fields(record_type, values, creating=True)
     owner = await owner_for(session, scope, owner_id, secured_type(record_type), "create")
     await _check_links(session, scope, record_type, cleaned, None)
+    await warn_of_duplicates(session, scope, record_type, {**cleaned, "name": rules.display_name(record_type, cleaned)},
+                             acknowledged=acknowledge_warnings)
     row = cls(**{k: v for k, v in cleaned.items() if k in FIELDS[record_type]})
     row.name = rules.display_name(record_type, cleaned)
     row.state = "ACTIVE"
@@ -67,6 +73,7 @@ async def create_record(
 async def update_record(
     session: AsyncSession, scope: Scope, record_type: str, record_id: uuid.UUID,
     values: Mapping[str, Any], now: datetime, *, expected_version: int | None = None,
+    acknowledge_warnings: bool = True,
 ) -> Record:
     row = await record_for(session, scope, RECORD_CLASSES[record_type], record_id, "write")
     if row.type != record_type:
@@ -80,6 +87,9 @@ async def update_record(
         setattr(row, key, value)
     merged = {f: getattr(row, f, None) for f in ("name", "first_name", "last_name", "topic")}
     row.name = rules.display_name(record_type, merged)
+    with session.no_autoflush:
+        await warn_of_duplicates(session, scope, record_type, duplicates.values_of(row),
+                                 acknowledged=acknowledge_warnings, exclude=row.id, changed=cleaned)
     stamp_change(row, scope.user_id, now, expected_version)
     await session.flush()
     if "account_id" in cleaned and cleaned["account_id"] != moved_from:

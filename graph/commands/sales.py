@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from graph.commands.duplicate_check import warn_of_duplicates
+from graph.queries.duplicates import values_of
 from graph.commands import timeline_index
 from graph.commands.common import (
     any_record,
@@ -66,8 +68,10 @@ async def customer_for(session: AsyncSession, scope: Scope, customer_id: uuid.UU
 async def create(
     session: AsyncSession, scope: Scope, record_type: str, values: Mapping[str, Any], now: datetime,
     *, owner_id: uuid.UUID | None = None, client_mutation_id: str | None = None,
+    acknowledge_warnings: bool = True,
 ) -> Record:
-    """A new open lead, opportunity or case, owned by `owner_id` (default: the caller)."""
+    """A new open lead, opportunity or case, owned by `owner_id` (default: the caller); a
+    lead that looks like a duplicate (R-QRY-3) is a warning to acknowledge."""
     operation = f"create:{record_type}"
     earlier = await replayed(session, scope.user_id, operation, client_mutation_id)
     if earlier is not None:
@@ -80,6 +84,7 @@ async def create(
     owner = await owner_for(session, scope, owner_id, secured_type(record_type), "create")
     if cleaned.get("customer_id") is not None:
         await customer_for(session, scope, cleaned["customer_id"])
+    await warn_of_duplicates(session, scope, record_type, cleaned, acknowledged=acknowledge_warnings)
     row = CLASSES[record_type](**{k: v for k, v in cleaned.items() if k in FIELDS[record_type]})
     row.name = _name(record_type, cleaned)
     row.state = rules.OPEN_STATE[record_type]
@@ -111,6 +116,7 @@ async def writable(session: AsyncSession, scope: Scope, record_type: str, record
 async def update(
     session: AsyncSession, scope: Scope, record_type: str, record_id: uuid.UUID,
     values: Mapping[str, Any], now: datetime, *, expected_version: int | None = None,
+    acknowledge_warnings: bool = True,
 ) -> Record:
     """Change the given fields of an open record; a closed one is read-only (R-REC-2)."""
     row = await writable(session, scope, record_type, record_id)
@@ -124,6 +130,9 @@ async def update(
         if key in FIELDS[record_type] or key == "name":
             setattr(row, key, value)
     row.name = _name(record_type, {k: getattr(row, k, None) for k in ("name", "first_name", "last_name", "topic")})
+    with session.no_autoflush:
+        await warn_of_duplicates(session, scope, record_type, values_of(row), acknowledged=acknowledge_warnings,
+                                 exclude=row.id, changed=cleaned)
     stamp_change(row, scope.user_id, now, expected_version)
     await session.flush()
     if row.customer_id != customer_before:

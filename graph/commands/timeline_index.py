@@ -110,7 +110,7 @@ async def _sync_batch(
     activity) publish an event only when their rows changed; `gone` entries show nowhere
     (their facts are still read: a personal entry's event names its owner)."""
     facts = await _facts(session, ids)
-    parent_of = await _parents(session, () if gone else facts.values())
+    parent_of, binned = await _parents(session, () if gone else facts.values())
     old_rows = [
         dict(r._mapping) for r in await session.execute(
             select(TimelineEntry.id, TimelineEntry.record_id, TimelineEntry.entry_id,
@@ -132,7 +132,7 @@ async def _sync_batch(
         fact = facts.get(entry_id)
         wanted = (
             {rid: fact.row(rid, rel) for rid, rel in
-             timeline_targets(fact.regarding_id, fact.party_ids, parent_of).items()}
+             timeline_targets(fact.regarding_id, fact.party_ids, parent_of).items() if rid not in binned}
             if fact and not gone else {}
         )
         existing = {row["record_id"]: row for row in old_by_entry.get(entry_id, [])}
@@ -172,12 +172,14 @@ async def _sync_batch(
 
 
 async def _facts(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, EntryFacts]:
-    activities = {a.id: a for a in await session.scalars(select(Activity).where(Activity.id.in_(ids)))}
+    # An activity in the recycle bin (R-QRY-4) has no facts: it shows nowhere, nor do its notes.
+    live = Activity.deleted_on.is_(None)
+    activities = {a.id: a for a in await session.scalars(select(Activity).where(Activity.id.in_(ids), live))}
     notes = list(await session.scalars(select(Note).where(Note.id.in_(ids))))
     # A note on an activity shows wherever that activity shows (R-NOTE-1).
     host_ids = [n.activity_id for n in notes if n.activity_id and n.activity_id not in activities]
     if host_ids:
-        for a in await session.scalars(select(Activity).where(Activity.id.in_(host_ids))):
+        for a in await session.scalars(select(Activity).where(Activity.id.in_(host_ids), live)):
             activities[a.id] = a
     party_rows = await session.execute(
         select(ActivityParty.activity_id, ActivityParty.party_id)
@@ -198,6 +200,8 @@ async def _facts(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.U
                                      tuple(parties.get(a.id, ())))
     for n in notes:
         host = activities.get(n.activity_id) if n.activity_id else None
+        if n.activity_id and host is None:
+            continue  # on a deleted activity
         regarding = host.regarding_id if host else n.record_id
         party_ids = tuple(parties.get(host.id, ())) if host else ()
         facts[n.id] = EntryFacts(n.id, None, n.id, "NOTE", "ACTIVE", n.owner_id,
@@ -205,9 +209,14 @@ async def _facts(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.U
     return facts
 
 
-async def _parents(session: AsyncSession, facts: Iterable[EntryFacts]) -> dict[uuid.UUID, uuid.UUID | None]:
-    """Roll-up parents of every record the entries name, walked up to the top."""
+async def _parents(
+    session: AsyncSession, facts: Iterable[EntryFacts],
+) -> tuple[dict[uuid.UUID, uuid.UUID | None], set[uuid.UUID]]:
+    """Roll-up parents of every record the entries name, walked up to the top, and which of
+    them are in the recycle bin (R-QRY-4): a deleted record shows nothing and passes
+    nothing up, as if it were not there."""
     parent_of: dict[uuid.UUID, uuid.UUID | None] = {}
+    binned: set[uuid.UUID] = set()
     frontier = {r for f in facts for r in (f.regarding_id, *f.party_ids) if r is not None}
     for _ in range(MAX_CHAIN + 1):
         frontier -= parent_of.keys()
@@ -215,16 +224,19 @@ async def _parents(session: AsyncSession, facts: Iterable[EntryFacts]) -> dict[u
             break
         rows = await session.execute(
             select(records.c.id, records.c.account_id, records.c.customer_id,
-                   records.c.qualified_opportunity_id).where(records.c.id.in_(frontier))
+                   records.c.qualified_opportunity_id, records.c.deleted_on).where(records.c.id.in_(frontier))
         )
         found = set()
-        for record_id, account_id, customer_id, opportunity_id in rows:
-            parent_of[record_id] = rollup_parent(account_id, customer_id, opportunity_id)
+        for record_id, account_id, customer_id, opportunity_id, deleted_on in rows:
+            if deleted_on is not None:
+                binned.add(record_id)
+            parent_of[record_id] = None if deleted_on is not None else rollup_parent(
+                account_id, customer_id, opportunity_id)
             found.add(record_id)
         for missing in frontier - found:
             parent_of[missing] = None
         frontier = {p for p in parent_of.values() if p is not None}
-    return parent_of
+    return parent_of, binned
 
 
 async def apply_counts(session: AsyncSession, deltas: Counter[CountKey]) -> None:

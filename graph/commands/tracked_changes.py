@@ -42,7 +42,7 @@ async def tracked_activity(session: AsyncSession, scope: Scope, activity_id: uui
     """A tracked activity, locked, which the viewer may `action`; NOT_FOUND hides the rest."""
     field = ("input", "id")
     row = await session.get(Activity, activity_id, with_for_update=True)
-    if row is None or not scope.can("read", "activity", row):
+    if row is None or row.deleted_on is not None or not scope.can("read", "activity", row):
         raise not_found("activity", field)
     if not row.is_tracked:
         raise DomainError(ErrorCode.INVALID_STATE,

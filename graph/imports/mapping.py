@@ -22,9 +22,10 @@ from graph.rules.errors import DomainError, ErrorCode, Problem
 
 # Storage names of the plain text fields, the yes/no fields and the link, per record type.
 TEXT_FIELDS = {
-    "ACCOUNT": ("name", "phone", "email", "website", "industry", "address_line", "city", "postal_code", "country"),
+    "ACCOUNT": ("name", "phone", "email", "website", "industry", "address_line", "city", "postal_code", "country",
+                "external_id"),
     "CONTACT": ("first_name", "last_name", "email", "phone", "mobile_phone", "job_title", "address_line", "city",
-                "postal_code", "country"),
+                "postal_code", "country", "external_id"),
 }
 FLAG_FIELDS = {"ACCOUNT": (), "CONTACT": ("do_not_phone", "do_not_email", "do_not_text")}
 # The field naming another record (by name or id), and the column it fills.
@@ -48,6 +49,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "doNotPhone": ("donotphone", "donotcall"),
         "doNotEmail": ("donotemail",),
         "doNotText": ("donottext", "donotsms"),
+        "externalId": ("externalid", "externalkey", "sourceid"),
     },
     "ACCOUNT": {
         "name": ("name", "accountname", "company", "companyname", "organisation", "organization"),
@@ -60,6 +62,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "postalCode": ("postalcode", "zip", "zipcode", "postcode"),
         "country": ("country", "countryregion"),
         "parentAccount": ("parentaccount", "parent", "parentaccountname", "parentaccountid", "parentcompany"),
+        "externalId": ("externalid", "externalkey", "sourceid"),
     },
 }
 

@@ -1,7 +1,8 @@
 """What an import reports: counts, the column mapping used, and one problem per row and cause.
 
 Every row read ends as exactly one of created (or, in a dry run, would be created),
-duplicate, or failed, so `rows_read == created + duplicates + failed`. The problem list is
+updated (its upsert key found a record, R-QRY-5), duplicate, or failed, so
+`rows_read == created + updated + duplicates + failed`. The problem list is
 capped at `MAX_PROBLEMS` (the counts are not): a 100,000-row file with a wrong column
 must not produce a response of 100,000 entries.
 """
@@ -50,6 +51,19 @@ class ImportResult:
     problems_truncated: bool = False
     # The first `MAX_CREATED_IDS` records created, in file order (none in a dry run).
     created_ids: list[uuid.UUID] = field(default_factory=list)
+    # Rows whose upsert key found a record, which they updated (R-QRY-5).
+    updated: int = 0
+    # What each created or updated row did, in file order, at most `MAX_PROBLEMS`:
+    # (row, CREATED or UPDATED, the record's id; None for a created one in a dry run).
+    outcomes: list[tuple[int, str, uuid.UUID | None]] = field(default_factory=list)
+    outcomes_truncated: bool = False
+
+    def add_outcomes(self, outcomes: list[tuple[int, str, uuid.UUID]], *, dry_run: bool) -> None:
+        for row, what, record_id in sorted(outcomes):
+            if len(self.outcomes) >= MAX_PROBLEMS:
+                self.outcomes_truncated = True
+                return
+            self.outcomes.append((row, what, None if dry_run and what == "CREATED" else record_id))
 
     def add_problems(self, problems: Iterable[RowProblem]) -> None:
         for problem in problems:

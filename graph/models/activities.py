@@ -73,6 +73,9 @@ class Activity(Stamped, Base):
     note_count: Mapped[int] = mapped_column(default=0)
     # A copy of the parties, written with them, so a page needs no extra statement.
     party_list: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
+    # Recycle bin (R-QRY-4): set while deleted; off every timeline, hidden by the read predicate.
+    deleted_on: Mapped[datetime | None] = mapped_column(index=True)
+    deleted_by_id: Mapped[uuid.UUID | None]
 
 
 class ActivityParty(Base):

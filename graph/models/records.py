@@ -10,10 +10,11 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, func, text
+from sqlalchemy import ForeignKey, Index, Numeric, String, event, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from graph.models.base import Base, Stamped, new_id
+from graph.rules.duplicates import keys_of
 
 
 class Record(Stamped, Base):
@@ -30,6 +31,14 @@ class Record(Stamped, Base):
         Index(None, "account_id"),
         Index(None, "customer_id"),
         Index(None, "parent_account_id"),
+        # Duplicate rules (R-QRY-3, graph/rules/duplicates.py): one index look-up per rule.
+        Index("ix_records_type_phone_key", "type", "phone_key"),
+        Index("ix_records_type_mobile_key", "type", "mobile_key"),
+        Index("ix_records_type_name_key", "type", "name_key"),
+        # Upsert by external id (R-QRY-5): unique per type where set (NULLs never collide).
+        Index("ix_records_type_external_id", "type", "external_id", unique=True),
+        # The recycle bin (R-QRY-4): what was deleted when, for `deletedItems` and the purge.
+        Index(None, "deleted_on"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -59,6 +68,18 @@ class Record(Stamped, Base):
     parent_account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("records.id"))
     # Opportunity and case: the customer (an account or a contact).
     customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("records.id"))
+    # The key of this record in another system (R-QRY-5 upsert), unique per type.
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    # Normalised copies the duplicate rules match on (graph/rules/duplicates.py), kept by
+    # `set_duplicate_keys` whenever the record is written.
+    phone_key: Mapped[str | None] = mapped_column(String(50))
+    mobile_key: Mapped[str | None] = mapped_column(String(50))
+    name_key: Mapped[str | None] = mapped_column(String(400))
+    # Recycle bin (R-QRY-4): set while deleted; the read predicate hides the row.
+    deleted_on: Mapped[datetime | None]
+    deleted_by_id: Mapped[uuid.UUID | None]
+    # Merge: the record that absorbed this one (it is INACTIVE).
+    merged_into_id: Mapped[uuid.UUID | None]
 
     __mapper_args__ = {"polymorphic_on": "type", "polymorphic_abstract": True, "with_polymorphic": "*"}
 
@@ -70,6 +91,19 @@ class Record(Stamped, Base):
     def rollup_parent_id(self) -> uuid.UUID | None:
         """The record whose timeline this one's activities roll up into (R-TL-2)."""
         return self.account_id or self.customer_id
+
+
+def set_duplicate_keys(row: Record) -> None:
+    """Refresh the normalised key columns from the row's values (before insert/update)."""
+    values = {"phone": row.phone, "mobile_phone": row.mobile_phone, "name": row.name}
+    for key, value in keys_of(row.type, values).items():
+        setattr(row, key, value)
+
+
+@event.listens_for(Record, "before_insert", propagate=True)
+@event.listens_for(Record, "before_update", propagate=True)
+def _keep_duplicate_keys(mapper: object, connection: object, row: Record) -> None:
+    set_duplicate_keys(row)
 
 
 class Account(Record):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, false, func, literal, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.models import Activity
@@ -30,12 +30,18 @@ EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
 PRIORITY_RANK = {"LOW": 1, "NORMAL": 2, "HIGH": 3}
 
 
-def readable_activities(scope: Scope) -> ColumnElement[bool]:
-    """By the viewer's roles, or on the timeline of a record shared with them (R-ADM-6)."""
+def readable_activities(scope: Scope, *, deleted: bool = False) -> ColumnElement[bool]:
+    """By the viewer's roles, or on the timeline of a record shared with them (R-ADM-6).
+    An activity in the recycle bin (R-QRY-4) is hidden everywhere; `deleted=True` reads
+    only those (`deletedItems`; a deleted activity is on no timeline, so by roles only)."""
+    if deleted:
+        return and_(Activity.deleted_on.is_not(None),
+                    scope.read_filter("activity", Activity.owner_id, Activity.owning_business_unit_id))
     if scope.reads_everything("activity"):
-        return true()
-    return or_(scope.read_filter("activity", Activity.owner_id, Activity.owning_business_unit_id),
-               on_a_shared_timeline(scope, Activity.id))
+        return Activity.deleted_on.is_(None)
+    return and_(Activity.deleted_on.is_(None),
+                or_(scope.read_filter("activity", Activity.owner_id, Activity.owning_business_unit_id),
+                    on_a_shared_timeline(scope, Activity.id)))
 
 
 async def activities_by_id(session: AsyncSession, scope: Scope, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Activity]:

@@ -90,7 +90,7 @@ def _one_of(session: AsyncSession, expression: ColumnElement[Any], values: Seque
 async def _rows(session: AsyncSession, *conditions: Any) -> Sequence[Any]:
     return (await session.execute(
         select(Record.id, Record.type, Record.name, Record.email, Record.state, Record.owner_id,
-               Record.owning_business_unit_id, Record.created_on).where(*conditions)
+               Record.owning_business_unit_id, Record.created_on).where(Record.deleted_on.is_(None), *conditions)
     )).all()
 
 
@@ -98,3 +98,47 @@ def _readable(scope: Scope, record_type: str, rows: Sequence[Any]) -> list[Any]:
     """The rows of this type the importer may read (the same rule as `readable`, row by row)."""
     secured = record_type.lower()
     return [r for r in rows if r.type == record_type and scope.can("read", secured, r)]
+
+
+@dataclass(frozen=True)
+class UpsertMatch:
+    """An existing record an import row's upsert key finds, and whether the importer may write it."""
+
+    id: uuid.UUID
+    name: str
+    writable: bool
+
+
+async def upsert_matches(session: AsyncSession, scope: Scope, record_type: str, upsert_by: str,
+                         keys: Collection[str]) -> dict[str, list[UpsertMatch]]:
+    """Key → the readable, live records of this type it finds (R-QRY-5), oldest first.
+
+    Keys are normalised as `graph.rules.duplicates` does: a lower-cased email, an account's
+    name key (the parent is compared by the caller), or an external id as written."""
+    if not keys:
+        return {}
+    column = {"EMAIL": func.lower(Record.email), "NAME_AND_PARENT": Record.name_key,
+              "EXTERNAL_ID": Record.external_id}[upsert_by]
+    wanted = _spellings(keys) if upsert_by == "EMAIL" else sorted(keys)
+    rows = (await session.execute(
+        select(Record.id, Record.type, Record.name, Record.email, Record.owner_id, Record.owning_business_unit_id,
+               Record.created_on, Record.name_key, Record.external_id, Record.parent_account_id)
+        .where(Record.deleted_on.is_(None), _one_of(session, column, wanted, String()))
+    )).all()
+    found: dict[str, list[UpsertMatch]] = {}
+    secured = record_type.lower()
+    for row in sorted(_readable(scope, record_type, rows), key=lambda r: (r.created_on, r.id)):
+        key = {"EMAIL": (row.email or "").lower(), "NAME_AND_PARENT": f"{row.name_key}|{row.parent_account_id or ''}",
+               "EXTERNAL_ID": row.external_id}[upsert_by]
+        found.setdefault(key, []).append(UpsertMatch(row.id, row.name, scope.can("write", secured, row)))
+    return found
+
+
+async def external_ids_taken(session: AsyncSession, record_type: str, external_ids: Collection[str]) -> set[str]:
+    """Which of these external ids a record of the type already has (any record: they are unique)."""
+    if not external_ids:
+        return set()
+    return set((await session.scalars(
+        select(Record.external_id).where(Record.type == record_type,
+                                         _one_of(session, Record.external_id, sorted(external_ids), String()))
+    )).all())

@@ -36,14 +36,16 @@ class RecordFilter:
     extra: dict[str, object] = field(default_factory=dict)
 
 
-def readable(scope: Scope, record_type: str) -> ColumnElement[bool]:
+def readable(scope: Scope, record_type: str, *, deleted: bool = False) -> ColumnElement[bool]:
     """The one read predicate of records: the viewer's roles (and their teams' roles) by
-    owner and unit, or a grant on the record (R-ADM-6)."""
+    owner and unit, or a grant on the record (R-ADM-6). A record in the recycle bin
+    (R-QRY-4) is hidden everywhere; `deleted=True` reads only those (`deletedItems`)."""
     secured = record_type.lower()
+    in_bin = Record.deleted_on.is_not(None) if deleted else Record.deleted_on.is_(None)
     if scope.reads_everything(secured):
-        return Record.type == record_type
+        return and_(Record.type == record_type, in_bin)
     return and_(
-        Record.type == record_type,
+        Record.type == record_type, in_bin,
         or_(scope.read_filter(secured, Record.owner_id, Record.owning_business_unit_id), shared_with(scope, Record.id)),
     )
 

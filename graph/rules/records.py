@@ -15,14 +15,14 @@ PHONE = re.compile(r"^\+?[0-9 ()./-]{3,30}$")
 # Longest text each field takes (graph/rules/text_limits.py); longer input is refused, not truncated.
 MAX_LENGTH = {name: TEXT_LIMITS[name] for name in (
     "name", "first_name", "last_name", "email", "phone", "mobile_phone", "website", "industry", "address_line",
-    "city", "postal_code", "country", "job_title", "topic", "title", "company_name")}
+    "city", "postal_code", "country", "job_title", "topic", "title", "company_name", "external_id")}
 REQUIRED = {"ACCOUNT": ("name",), "CONTACT": ("first_name", "last_name")}
 # Flags that are always true or false: null cannot clear them.
 NOT_NULL = ("do_not_phone", "do_not_email", "do_not_text")
 INPUT_NAMES = {"first_name": "firstName", "last_name": "lastName", "mobile_phone": "mobilePhone",
                "address_line": "addressLine", "postal_code": "postalCode", "job_title": "jobTitle",
                "company_name": "companyName", "do_not_phone": "doNotPhone", "do_not_email": "doNotEmail",
-               "do_not_text": "doNotText"}
+               "do_not_text": "doNotText", "external_id": "externalId"}
 # A contact's office number is `businessPhone` in the API; the column is `phone`. Types
 # that name it the same way add themselves to BUSINESS_PHONE_TYPES.
 BUSINESS_PHONE_TYPES = {"CONTACT"}

@@ -21,7 +21,7 @@ TEXT_LIMITS: dict[str, int] = {
     # records
     "name": 400, "first_name": 200, "last_name": 200, "email": 320, "phone": 50, "mobile_phone": 50,
     "website": 400, "industry": 100, "address_line": 400, "city": 100, "postal_code": 20, "country": 100,
-    "job_title": 200, "topic": 400, "title": 400, "company_name": 200,
+    "job_title": 200, "topic": 400, "title": 400, "company_name": 200, "external_id": 200,
     # activities
     "subject": 400, "description": 100_000, "location": 400, "online_meeting_url": 1000, "phone_number": 50,
     "message_id": 400, "in_reply_to": 400, "category": 100,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.file_uploads import Upload
 
+from schema.inputs.records import UpsertKey
 from schema.types.imports import ImportFormat, ImportRecordType
 
 
@@ -30,3 +31,7 @@ class ImportRecordsInput:
         default=None, description="Overrides the automatic mapping of columns by header name.")
     dry_run: bool = strawberry.field(default=False, description="Check everything, write nothing.")
     owner_id: strawberry.ID | None = strawberry.field(default=None, description="A user or team. Default: you.")
+    upsert_by: UpsertKey | None = strawberry.field(
+        default=None, description="Update the record each row's key finds instead of reporting it a duplicate "
+                                  "(R-QRY-5): EMAIL for contacts, NAME_AND_PARENT for accounts, EXTERNAL_ID for "
+                                  "both. Empty cells leave fields as they are.")

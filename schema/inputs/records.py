@@ -9,6 +9,19 @@ import strawberry
 from schema.inputs.common import AddressInput, OrderDirection
 
 
+@strawberry.enum(description="The alternate key a create mutation or an import finds an existing record by "
+                             "(R-QRY-5): a match is updated instead of created.")
+class UpsertKey(Enum):
+    EMAIL = strawberry.enum_value("EMAIL", description="Contacts and leads: the same email, ignoring case.")
+    NAME_AND_PARENT = strawberry.enum_value(
+        "NAME_AND_PARENT", description="Accounts: the same name ignoring case and punctuation, under the same parent.")
+    EXTERNAL_ID = strawberry.enum_value("EXTERNAL_ID", description="Any record type: the same externalId.")
+
+
+UPSERT_HELP = ("Update the record this key finds instead of creating one (the payload's `created` is then false); "
+               "null values leave its fields as they are.")
+
+
 @strawberry.enum
 class RecordOrderField(Enum):
     NAME = "NAME"
@@ -53,6 +66,11 @@ class CreateAccountInput:
     client_mutation_id: str | None = strawberry.field(
         default=None, description="Repeat a create safely: the same value returns the first result (R-API-2)."
     )
+    external_id: str | None = strawberry.field(
+        default=None, description="This record's key in another system; unique per type (R-QRY-5).")
+    upsert_by: UpsertKey | None = strawberry.field(default=None, description=UPSERT_HELP)
+    acknowledge_warnings: bool = strawberry.field(
+        default=False, description="Save even when it looks like a duplicate of another record (R-QRY-3).")
 
 
 @strawberry.input(description="Only the fields given change; null clears an optional field.")
@@ -69,6 +87,8 @@ class UpdateAccountInput:
     address: AddressInput | None = strawberry.UNSET
     parent_account_id: strawberry.ID | None = strawberry.UNSET
     primary_contact_id: strawberry.ID | None = strawberry.UNSET
+    acknowledge_warnings: bool = strawberry.field(
+        default=False, description="Save even when it looks like a duplicate of another record (R-QRY-3).")
 
 
 @strawberry.input
@@ -86,6 +106,11 @@ class CreateContactInput:
     do_not_text: bool = False
     owner_id: strawberry.ID | None = None
     client_mutation_id: str | None = None
+    external_id: str | None = strawberry.field(
+        default=None, description="This record's key in another system; unique per type (R-QRY-5).")
+    upsert_by: UpsertKey | None = strawberry.field(default=None, description=UPSERT_HELP)
+    acknowledge_warnings: bool = strawberry.field(
+        default=False, description="Save even when it looks like a duplicate of another record (R-QRY-3).")
 
 
 @strawberry.input(description="Only the fields given change; null clears an optional field.")
@@ -103,6 +128,8 @@ class UpdateContactInput:
     do_not_phone: bool | None = strawberry.UNSET
     do_not_email: bool | None = strawberry.UNSET
     do_not_text: bool | None = strawberry.UNSET
+    acknowledge_warnings: bool = strawberry.field(
+        default=False, description="Save even when it looks like a duplicate of another record (R-QRY-3).")
 
 
 @strawberry.input

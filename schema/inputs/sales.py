@@ -8,6 +8,7 @@ from decimal import Decimal
 import strawberry
 
 from schema.inputs.common import AddressInput
+from schema.inputs.records import UPSERT_HELP, UpsertKey
 from schema.types.activities import Priority
 from schema.types.sales import (
     CaseOrigin,
@@ -64,6 +65,11 @@ class CreateLeadInput:
     source: LeadSource = LeadSource.MANUAL
     owner_id: ID | None = strawberry.field(default=None, description="A user or team; default: you.")
     client_mutation_id: str | None = None
+    external_id: str | None = strawberry.field(
+        default=None, description="This record's key in another system; unique per type (R-QRY-5).")
+    upsert_by: UpsertKey | None = strawberry.field(default=None, description=UPSERT_HELP)
+    acknowledge_warnings: bool = strawberry.field(
+        default=False, description="Save even when it looks like a duplicate of another record (R-QRY-3).")
 
 
 @strawberry.input(description="Only the fields given change; null clears an optional field. A closed lead is read-only.")
@@ -80,6 +86,8 @@ class UpdateLeadInput:
     job_title: str | None = strawberry.UNSET
     address: AddressInput | None = strawberry.UNSET
     source: LeadSource | None = strawberry.UNSET
+    acknowledge_warnings: bool = strawberry.field(
+        default=False, description="Save even when it looks like a duplicate of another record (R-QRY-3).")
 
 
 @strawberry.input(description="R-LEAD-1: for each of account, contact and opportunity, create one from the lead, link an existing one, or neither.")
@@ -112,6 +120,11 @@ class CreateOpportunityInput:
     probability: int | None = strawberry.field(default=None, description="Percent, 0–100.")
     owner_id: ID | None = None
     client_mutation_id: str | None = None
+    external_id: str | None = strawberry.field(
+        default=None, description="This record's key in another system; unique per type (R-QRY-5).")
+    upsert_by: UpsertKey | None = strawberry.field(default=None, description=UPSERT_HELP)
+    acknowledge_warnings: bool = strawberry.field(
+        default=False, description="Save even when it looks like a duplicate of another record (R-QRY-3).")
 
 
 @strawberry.input(description="Only the fields given change; null clears an optional field. A closed opportunity is read-only.")
@@ -123,6 +136,8 @@ class UpdateOpportunityInput:
     estimated_revenue: Decimal | None = strawberry.UNSET
     estimated_close_date: date | None = strawberry.UNSET
     probability: int | None = strawberry.UNSET
+    acknowledge_warnings: bool = strawberry.field(
+        default=False, description="Save even when it looks like a duplicate of another record (R-QRY-3).")
 
 
 @strawberry.input
@@ -141,6 +156,11 @@ class CreateCaseInput:
     resolve_by: datetime | None = None
     owner_id: ID | None = None
     client_mutation_id: str | None = None
+    external_id: str | None = strawberry.field(
+        default=None, description="This record's key in another system; unique per type (R-QRY-5).")
+    upsert_by: UpsertKey | None = strawberry.field(default=None, description=UPSERT_HELP)
+    acknowledge_warnings: bool = strawberry.field(
+        default=False, description="Save even when it looks like a duplicate of another record (R-QRY-3).")
 
 
 @strawberry.input(description="Only the fields given change; null clears an optional field. A closed case is read-only.")
@@ -152,6 +172,8 @@ class UpdateCaseInput:
     priority: Priority | None = strawberry.UNSET
     origin: CaseOrigin | None = strawberry.UNSET
     resolve_by: datetime | None = strawberry.UNSET
+    acknowledge_warnings: bool = strawberry.field(
+        default=False, description="Save even when it looks like a duplicate of another record (R-QRY-3).")
 
 
 @strawberry.input(description="Close a case as solved; it becomes read-only.")

@@ -12,12 +12,16 @@ from schema.types.records import Account, Contact, Record
 class AccountPayload:
     errors: list[UserError]
     account: Account | None = None
+    created: bool | None = strawberry.field(
+        default=None, description="True when a record was created, false when `upsertBy` found one and updated it.")
 
 
 @strawberry.type
 class ContactPayload:
     errors: list[UserError]
     contact: Contact | None = None
+    created: bool | None = strawberry.field(
+        default=None, description="True when a record was created, false when `upsertBy` found one and updated it.")
 
 
 @strawberry.type

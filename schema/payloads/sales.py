@@ -13,6 +13,8 @@ from schema.types.sales import Case, Lead, Opportunity
 class LeadPayload:
     errors: list[UserError]
     lead: Lead | None = None
+    created: bool | None = strawberry.field(
+        default=None, description="True when a record was created, false when `upsertBy` found one and updated it.")
 
 
 @strawberry.type(description="The qualified lead and the account, contact and opportunity created or linked.")
@@ -28,9 +30,13 @@ class QualifyLeadPayload:
 class OpportunityPayload:
     errors: list[UserError]
     opportunity: Opportunity | None = None
+    created: bool | None = strawberry.field(
+        default=None, description="True when a record was created, false when `upsertBy` found one and updated it.")
 
 
 @strawberry.type
 class CasePayload:
     errors: list[UserError]
     case: Case | None = None
+    created: bool | None = strawberry.field(
+        default=None, description="True when a record was created, false when `upsertBy` found one and updated it.")

@@ -55,8 +55,21 @@ class ImportProblem:
         )
 
 
+@strawberry.enum(description="What an import did with a row it wrote.")
+class ImportRowAction(Enum):
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+
+
+@strawberry.type(description="One row the import created or updated (R-QRY-5).")
+class ImportRowOutcome:
+    row: int = strawberry.field(description="The row's number, as problems number rows (the first data row is 1).")
+    action: ImportRowAction
+    record_id: strawberry.ID | None = strawberry.field(description="Null for a row a dry run would create.")
+
+
 @strawberry.type(description="What an import did (or, in a dry run, would do). Every row read is exactly one of "
-                             "created, duplicate or failed.")
+                             "created, updated, duplicate or failed.")
 class ImportResult:
     dry_run: bool
     record_type: ImportRecordType
@@ -74,6 +87,10 @@ class ImportResult:
                                                                  "problemsTruncated).")
     problems_truncated: bool
     created_ids: list[strawberry.ID] = strawberry.field(description="The first 100 records created, in file order.")
+    updated: int = strawberry.field(description="Rows whose `upsertBy` key found a record, which they updated.")
+    rows: list[ImportRowOutcome] = strawberry.field(
+        description="Each row created or updated, in file order; at most 1,000 (see rowsTruncated).")
+    rows_truncated: bool
 
     @classmethod
     def from_result(cls, result: ResultRow) -> ImportResult:
@@ -86,4 +103,8 @@ class ImportResult:
             problems=[ImportProblem.from_problem(p, type_name) for p in result.problems],
             problems_truncated=result.problems_truncated,
             created_ids=[strawberry.ID(to_global_id(type_name, i)) for i in result.created_ids],
+            updated=result.updated, rows_truncated=result.outcomes_truncated,
+            rows=[ImportRowOutcome(row=row, action=ImportRowAction(action),
+                                   record_id=strawberry.ID(to_global_id(type_name, i)) if i else None)
+                  for row, action, i in result.outcomes],
         )

@@ -39,6 +39,12 @@ class Record(Node):
     created_on: datetime
     modified_on: datetime
     version: int
+    external_id: str | None = strawberry.field(description="Its key in another system, unique per type (R-QRY-5).")
+    merged_into_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="The record this one was merged into (it is INACTIVE since).")
+    def merged_into(self, info: Info) -> Record | None:
+        return now_or_later(info.context.loaders.record_by_id, self.merged_into_id)
 
     @strawberry.field
     def owner(self, info: Info) -> Principal | None:
@@ -60,6 +66,7 @@ def _common(row: models.Record, type_name: str) -> dict[str, Any]:
         "modified_by_id": row.modified_by_id, "name": row.name, "state": row.state,
         "status_reason": row.status_reason, "created_on": row.created_on,
         "modified_on": row.modified_on, "version": row.version,
+        "external_id": row.external_id, "merged_into_id": row.merged_into_id,
     }
 
 

@@ -326,9 +326,10 @@ async def test_r_api_2_a_repeated_client_mutation_id_returns_the_first_result(ap
     assert (await api("{ accounts { totalCount } }"))["accounts"]["totalCount"] == 1
 
     # Another key, or another user with the same key, is another create.
-    await api.ok("createAccount", {"name": "Import Sports", "clientMutationId": "k-2"}, "account { id }")
-    theirs = await api.ok("createAccount", {"name": "Import Sports", "clientMutationId": "k-1"}, "account { id }",
-                          as_="sales1")
+    await api.ok("createAccount", {"name": "Import Sports", "clientMutationId": "k-2", "acknowledgeWarnings": True},
+                 "account { id }")
+    theirs = await api.ok("createAccount", {"name": "Import Sports", "clientMutationId": "k-1",
+                                            "acknowledgeWarnings": True}, "account { id }", as_="sales1")
     assert theirs["account"]["id"] != first["account"]["id"]
     assert (await api("{ accounts { totalCount } }"))["accounts"]["totalCount"] == 3
 

@@ -28,7 +28,7 @@ def codes(payload: dict[str, Any]) -> list[tuple[str, list[str] | None]]:
 async def lead(api: Api, *, as_: str = "sales1", **fields: Any) -> dict[str, Any]:
     values = {"topic": "50 bikes for the spring", "firstName": "Chris", "lastName": "Preston",
               "companyName": "Import Sports", "email": "chris@import.example", "businessPhone": "+1 555 0101",
-              "address": {"city": "Oslo"}, **fields}
+              "address": {"city": "Oslo"}, "acknowledgeWarnings": True, **fields}  # the same person, on purpose
     payload = await api.ok("createLead", values, f"lead {{ {LEAD} }}", as_=as_)
     return payload["lead"]
 

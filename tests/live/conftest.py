@@ -119,9 +119,9 @@ async def live_cursor(api: Api, as_: str = "sales2") -> str:
 
 
 async def account_with_contact(api: Api, name: str = "Import Sports") -> tuple[str, str]:
-    account = (await api.ok("createAccount", {"name": name}, "account { id }"))["account"]["id"]
-    contact = (await api.ok("createContact", {"firstName": "Chris", "lastName": "Preston", "accountId": account},
-                            "contact { id }"))["contact"]["id"]
+    account = (await api.ok("createAccount", {"name": name, "acknowledgeWarnings": True}, "account { id }"))["account"]["id"]
+    contact = (await api.ok("createContact", {"firstName": "Chris", "lastName": "Preston", "accountId": account,
+                                              "acknowledgeWarnings": True}, "contact { id }"))["contact"]["id"]
     return account, contact
 
 

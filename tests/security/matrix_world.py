@@ -221,7 +221,8 @@ class Factory:
 
     async def _account(self, keys: list[tuple[str, str]]) -> list[Target]:
         return await self._simple(keys, "createAccount", "account",
-                                  lambda k: {"name": f"Mx account {k[0]} {k[1]}", "email": f"{k[0]}.{k[1]}@mx.example"})
+                                  lambda k: {"name": f"Mx account {k[0]} {k[1]}", "email": f"{k[0]}.{k[1]}@mx.example",
+                                             "acknowledgeWarnings": True})
 
     async def _inactive_account(self, keys: list[tuple[str, str]]) -> list[Target]:
         targets = await self._account(keys)
@@ -238,7 +239,8 @@ class Factory:
     async def _contact(self, keys: list[tuple[str, str]]) -> list[Target]:
         emails = [f"c.{k[0]}.{k[1]}.{self.world.unique('n')}@mx.example" for k in keys]
         items = [("createContact", {"firstName": "Mx", "lastName": f"{k[0]} {k[1]}", "businessPhone": "+1 555 0111",
-                                    "mobilePhone": "+1 555 0112", "email": email, "ownerId": self._owner(k)}, "contact")
+                                    "mobilePhone": "+1 555 0112", "email": email, "ownerId": self._owner(k),
+                                    "acknowledgeWarnings": True}, "contact")
                  for k, email in zip(keys, emails, strict=True)]
         ids = await create_many(self.world.api, items)
         return [Target(i, e) for i, e in zip(ids, emails, strict=True)]
@@ -246,7 +248,7 @@ class Factory:
     async def _lead(self, keys: list[tuple[str, str]]) -> list[Target]:
         return await self._simple(keys, "createLead", "lead", lambda k: {
             "topic": f"Mx lead {k[0]} {k[1]}", "lastName": f"{k[0]} {k[1]}", "businessPhone": "+1 555 0121",
-            "mobilePhone": "+1 555 0122", "email": f"l.{k[0]}.{k[1]}@mx.example"})
+            "mobilePhone": "+1 555 0122", "email": f"l.{k[0]}.{k[1]}@mx.example", "acknowledgeWarnings": True})
 
     async def _opportunity(self, keys: list[tuple[str, str]]) -> list[Target]:
         return await self._simple(keys, "createOpportunity", "opportunity",
@@ -258,6 +260,12 @@ class Factory:
 
     async def _task(self, keys: list[tuple[str, str]]) -> list[Target]:
         return await self._simple(keys, "createTask", "task", lambda k: {"subject": f"Mx task {k[0]} {k[1]}"})
+
+    async def _deleted_task(self, keys: list[tuple[str, str]]) -> list[Target]:
+        """Tasks in the recycle bin (R-QRY-4), for restore and deletedItems."""
+        targets = await self._task(keys)
+        await run_many(self.world.api, [("deleteActivities", {"ids": [t.id for t in targets]})])
+        return targets
 
     async def _completed_task(self, keys: list[tuple[str, str]]) -> list[Target]:
         targets = await self._task(keys)

@@ -194,8 +194,9 @@ STATE_CHANGING = frozenset({
     "resolveCase", "cancelCase", "completeActivities", "cancelActivities", "reopenActivity", "assignActivities",
     "deleteNote", "deleteTrackedActivity", "removeAttachment", "connectSequence", "pauseSequence",
     "resumeSequence", "disconnectSequence", "completeStep", "skipStep", "snoozeStep", "assignStep",
-    "callFromStep", "emailFromStep", "textFromStep",
+    "callFromStep", "emailFromStep", "textFromStep", "deleteRecords", "deleteActivities", "restore",
 })
+RECYCLED = "results { ok error { code message field } }"
 RECORD_KINDS = {"account": "Account", "contact": "Contact", "lead": "Lead", "opportunity": "Opportunity", "case": "Case"}
 ACTIVITY_KINDS = ("task", "phone_call", "email", "appointment", "text_message")
 BULK = "results { ok error { code message field } activity { id } }"
@@ -266,12 +267,14 @@ def operations() -> dict[str, list[Op]]:
         "auditTrail": [Q("auditTrail", "config", "account",
                          "query($id: ID!) { auditTrail(recordId: $id) { totalCount } }", lambda c: {"id": c.t})],
         # --- records ---
-        "createAccount": [M("createAccount", "create", None, lambda c: {"name": "New", "ownerId": c.owner}, "owner")],
+        "createAccount": [M("createAccount", "create", None,
+                             lambda c: {"name": "New", "ownerId": c.owner, "acknowledgeWarnings": True}, "owner")],
         "updateAccount": [M("updateAccount", "write", "account", lambda c: {"id": c.t, "website": "https://w.example"})],
         "createContact": [
-            M("createContact", "create", None, lambda c: {"firstName": "N", "lastName": "Ew", "ownerId": c.owner}, "owner"),
+            M("createContact", "create", None, lambda c: {"firstName": "N", "lastName": "Ew", "ownerId": c.owner,
+                                                          "acknowledgeWarnings": True}, "owner"),
             M("createContact", "append", "account",
-              lambda c: {"firstName": "N", "lastName": "Ew", "accountId": c.t}, "account"),
+              lambda c: {"firstName": "N", "lastName": "Ew", "accountId": c.t, "acknowledgeWarnings": True}, "account"),
         ],
         "updateContact": [M("updateContact", "write", "contact", lambda c: {"id": c.t, "jobTitle": "Buyer"})],
         "addContactsToAccount": [M("addContactsToAccount", "write", "contact",
@@ -280,8 +283,21 @@ def operations() -> dict[str, list[Op]]:
                         for kind in RECORD_KINDS],
         "deactivateRecord": [M("deactivateRecord", "write", kind, lambda c: {"id": c.t}, kind)
                              for kind in ("account", "contact")],
+        # The recycle bin (R-QRY-4) and merge (R-QRY-3); a merge of a record with itself
+        # checks write rights on it first, then is refused as VALIDATION (counted as allowed).
+        "deleteRecords": [M("deleteRecords", "delete", kind, lambda c: {"ids": [c.t]}, kind, selection=RECYCLED)
+                          for kind in RECORD_KINDS],
+        "deleteActivities": [M("deleteActivities", "delete", "task", lambda c: {"ids": [c.t]}, selection=RECYCLED)],
+        "restore": [M("restore", "delete", "deleted_task", lambda c: {"ids": [c.t]}, selection=RECYCLED)],
+        "deletedItems": [L("deletedItems", "deleted_task", "{ deletedItems(first: 500) { id } }", lambda c: {},
+                           lambda data, c: c.t in {i["id"] for i in data})],
+        "mergeRecords": [M("mergeRecords", "write", kind, lambda c: {"survivorId": c.t, "otherId": c.t}, kind,
+                           ok=("VALIDATION",)) for kind in ("account", "contact", "lead")],
+        "duplicates": [Q("duplicates", "read", "contact", "query($id: ID!) { duplicates(recordId: $id) { record { id } } }",
+                         lambda c: {"id": c.t})],
         "activateRecord": [M("activateRecord", "write", "inactive_account", lambda c: {"id": c.t})],
-        "createLead": [M("createLead", "create", None, lambda c: {"topic": "T", "lastName": "L", "ownerId": c.owner},
+        "createLead": [M("createLead", "create", None, lambda c: {"topic": "T", "lastName": "L", "ownerId": c.owner,
+                                                                  "acknowledgeWarnings": True},
                          "owner")],
         "updateLead": [M("updateLead", "write", "lead", lambda c: {"id": c.t, "companyName": "Co"})],
         "qualifyLead": [M("qualifyLead", "write", "lead", lambda c: {"leadId": c.t})],

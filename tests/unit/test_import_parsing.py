@@ -229,7 +229,7 @@ def test_a_wrong_mapping_names_every_mistake() -> None:
         ("the file has no column 'C'", ("input", "mapping", "2", "column")),
         ("firstName is already filled from mapping 0", ("input", "mapping", "3", "field")),
         ("a contact has no field 'shoe'; fields: account, addressLine, businessPhone, city, country, doNotEmail, "
-         "doNotPhone, doNotText, email, firstName, jobTitle, lastName, mobilePhone, postalCode",
+         "doNotPhone, doNotText, email, externalId, firstName, jobTitle, lastName, mobilePhone, postalCode",
          ("input", "mapping", "4", "field")),
     ]
 
