@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
+from graph.db import Database
 from schema.types.activities import ActivityState, ActivityType, Priority
 from schema.types.metadata import RecordType
 from schema.types.sales import CaseOrigin, CaseState, LeadSource, LeadState, OpportunityState
@@ -173,10 +174,13 @@ def _ids(connection: dict[str, Any]) -> set[str]:
     return {e["node"]["id"] for e in connection["edges"]}
 
 
-@pytest.mark.slow(60)
-async def test_r_qry_1_every_filter_returns_exactly_the_readable_rows_python_finds(api: Api, org: Org) -> None:
+@pytest.mark.slow(25)
+async def test_r_qry_1_every_filter_returns_exactly_the_readable_rows_python_finds(api: Api, db: Database,
+                                                                                    org: Org) -> None:
     run_seed = sized("RELATE_FILTER_SEED", random.randrange(1 << 30))
-    world = await build_world(api, org, run_seed)
+    world = await build_world(api, db, org, run_seed)
+    # Some viewers read part of the data: the filters are checked against partial visibility.
+    assert 0 < len(world.readable["reader"]["ACCOUNT"]) < len(world.readable["admin"]["ACCOUNT"])
     count = sized("RELATE_FILTER_CASES", PROFILE.hypothesis_examples * 4)
     matched = 0
     for viewer, entity, flt in draw_cases(world, count, run_seed):

@@ -18,13 +18,19 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
+from graph.db import Database
+from graph.rules.access import Depth
 from tests.support.client import Api, gid
 from tests.support.org import Org
+from tests.support.record_factories import add_custom_role
 
 BASE = datetime(2031, 1, 6, 9, 0, tzinfo=UTC)
 WORDS = ("Acme", "acme North", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Hooli")
-OWNERS = ("admin", "manager", "sales1", "sales2", "sales3", "service", "team")
-VIEWERS = ("admin", "manager", "sales1", "sales3", "service", "norole")
+# The built-in roles read the whole organisation; `reader` (own rows, and what is shared
+# with them) and `unitreader` (Sales and below) are custom roles that read less.
+OWNERS = ("admin", "manager", "sales1", "sales2", "sales3", "service", "team", "reader")
+VIEWERS = ("admin", "manager", "sales1", "service", "norole", "reader", "unitreader")
+READERS = {"reader": ("sales", Depth.USER), "unitreader": ("sales", Depth.BUSINESS_UNIT_DEEP)}
 maybe = st.none
 text_of = lambda *values: st.sampled_from(values)  # noqa: E731
 
@@ -144,9 +150,11 @@ def _at(hours: int | None) -> str | None:
     return None if hours is None else (BASE + timedelta(hours=hours)).isoformat()
 
 
-async def build_world(api: Api, org: Org, run_seed: int) -> FilterWorld:
+async def build_world(api: Api, db: Database, org: Org, run_seed: int) -> FilterWorld:
     spec = draw_spec(run_seed)
     world = FilterWorld(org)
+    for key, (unit, depth) in READERS.items():
+        await add_custom_role(db, org, role=f"{key} role", key=key, unit=unit, depths={"read": depth})
     owner = world.owner_gid
     roots = await batch(api, "createAccount", [
         {"name": f"{a['name']} {i}", "ownerId": owner(a["owner"]), "industry": a["industry"],
@@ -214,6 +222,9 @@ async def build_world(api: Api, org: Org, run_seed: int) -> FilterWorld:
                                       if s["closed"] == "resolve"])
     await _close(api, "cancelCase", [{"id": i} for i, s in zip(cases, spec["cases"], strict=True)
                                      if s["closed"] == "cancel"])
+    # Shared with `reader`: the timeline's account (so its whole timeline), another account, a case.
+    await batch(api, "shareRecord", [{"recordId": r, "principalId": owner("reader")}
+                                     for r in (accounts[0], accounts[1], cases[0])], "__typename")
     await read_back(api, world)
     return world
 
