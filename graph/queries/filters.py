@@ -167,6 +167,12 @@ OPERATORS: dict[str, dict[str, Operator]] = {
 # --- values ---------------------------------------------------------------------------------
 
 
+def _camel(name: str) -> str:
+    """Paths in errors name the input as clients wrote it."""
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
 def _problem(message: str, path: Path) -> DomainError:
     return DomainError(ErrorCode.VALIDATION, message, path)
 
@@ -262,7 +268,7 @@ class _Translator:
         for key, value in flt.items():
             if value is None:
                 continue  # a field left out
-            where = (*path, key)
+            where = (*path, _camel(key))
             if key in ("and", "or"):
                 if not isinstance(value, Sequence) or isinstance(value, (str, bytes)):
                     raise _problem("expected a list of filters", where)
@@ -287,7 +293,7 @@ class _Translator:
         for name, value in ops.items():
             if value is None:
                 continue
-            where = (*path, name)
+            where = (*path, _camel(name))
             operator = operators.get(name)
             if operator is None:
                 raise _problem(f"'{name}' does not apply to a {spec.kind} field", where)

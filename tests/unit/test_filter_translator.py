@@ -171,7 +171,7 @@ def test_r_qry_1_depth_is_capped() -> None:
 
 
 def test_r_qry_1_bad_values_are_validation_errors_with_their_path() -> None:
-    assert _refused({"created_on": {"gt": datetime(2031, 1, 1)}}).field == ("where", "created_on", "gt")
+    assert _refused({"created_on": {"gt": datetime(2031, 1, 1)}}).field == ("where", "createdOn", "gt")
     assert _refused({"name": {"lt": "b"}}).field == ("where", "name", "lt")
     assert _refused({"nope": {"eq": 1}}).field == ("where", "nope")
     assert _refused({"name": {"eq": "a\x00b"}}).field == ("where", "name", "eq")
