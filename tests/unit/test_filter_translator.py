@@ -19,7 +19,7 @@ from sqlalchemy import Engine, create_engine, insert, select
 from sqlalchemy.pool import StaticPool
 
 from graph.models import Activity, Base, Record
-from graph.queries import filters
+from graph.queries import filter_operators, filters
 from graph.queries.filter_fields import ENTITIES, where
 from graph.rules.access import ACTIONS, SECURED_TYPES, Depth, Scope
 from graph.rules.errors import DomainError, ErrorCode, Problem
@@ -176,6 +176,6 @@ def test_r_qry_1_bad_values_are_validation_errors_with_their_path() -> None:
     assert _refused({"nope": {"eq": 1}}).field == ("where", "nope")
     assert _refused({"name": {"eq": "a\x00b"}}).field == ("where", "name", "eq")
     assert _refused({"name": {"in": ["a", None]}}).field == ("where", "name", "in", "1")
-    assert _refused({"name": {"in": ["a"] * (filters.MAX_VALUES + 1)}}).field == ("where", "name", "in")
+    assert _refused({"name": {"in": ["a"] * (filter_operators.MAX_VALUES + 1)}}).field == ("where", "name", "in")
     assert _refused({"or": [{"name": {"eq": "a"}}] * (filters.MAX_CONDITIONS + 1)}).field[:2] == ("where", "or")
     assert _refused({"probability": {"eq": True}}, "OPPORTUNITY").field == ("where", "probability", "eq")
