@@ -4,11 +4,11 @@ The names are the snake_case forms of the GraphQL `…Where` input fields. A rel
 declared on its outer type with the correlation to the inner rows; the inner type's read
 predicate is added by the translator (`graph.queries.filters`).
 
-Index-backed (docs/api.md lists them): `owner`, `id`, relations (foreign keys and primary
-keys are indexed), records' `name` and `industry` (on lower(value), per type), `email`
-(lower(email)), `created_on` (per type); activities' `owner` with `state` and `due`;
-timeline conditions narrow the record's own index range. Other fields filter the rows
-the indexed conditions leave.
+Index-backed (docs/api.md lists them): `id`, `owner`, foreign keys, `eq` on records'
+`name`, `email` and `industry` (indexes on lower(value), migration 0008); relations are
+primary-key look-ups or a semi-join read once per statement; activities' `owner` with
+`state` and `due`; timeline conditions narrow the record's own index range. Other fields
+filter the rows the indexed conditions leave.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement
 
 from graph.models import Activity, Record, TimelineEntry
 from graph.queries.activities import readable_activities
@@ -55,28 +55,18 @@ def _record_entity(record_type: str, fields: Mapping[str, Field], relations: Map
     return Entity(record_type, RECORDS, {**COMMON, **fields}, relations, readable_here)
 
 
-def _children(column: str) -> Any:
-    """Inner rows pointing at the outer row through `column` (a contact's account_id …)."""
-    return lambda outer, inner: inner.c[column] == outer.c.id
-
-
-def _parent(column: str) -> Any:
-    """The inner row the outer row points at through `column`."""
-    return lambda outer, inner: inner.c.id == outer.c[column]
-
-
 ENTITIES: dict[str, Entity] = {
     "ACCOUNT": _record_entity("ACCOUNT", {
         **STATE_TEXT,
         "email": _string("email"), "city": _string("city"), "industry": _string("industry"),
         "website": _string("website"), "parent_account": Field("id", _col("parent_account_id")),
     }, {
-        "contacts": Relation("CONTACT", _children("account_id")),
-        "opportunities": Relation("OPPORTUNITY", _children("customer_id")),
-        "cases": Relation("CASE", _children("customer_id")),
+        "contacts": Relation("CONTACT", "id", "account_id", many=True),
+        "opportunities": Relation("OPPORTUNITY", "id", "customer_id", many=True),
+        "cases": Relation("CASE", "id", "customer_id", many=True),
     }),
     "CONTACT": _record_entity("CONTACT", {**STATE_TEXT, **PEOPLE}, {
-        "account": Relation("ACCOUNT", _parent("account_id")),
+        "account": Relation("ACCOUNT", "account_id"),
     }),
     "LEAD": _record_entity("LEAD", {
         **STATE_ENUM, **PEOPLE,
@@ -109,7 +99,7 @@ ENTITIES: dict[str, Entity] = {
         "modified_on": Field("datetime", _col("modified_on"), nullable=False),
         "owner": Field("id", _col("owner_id"), nullable=False),
     }, {
-        "regarding": Relation("RECORD", _parent("regarding_id")),
+        "regarding": Relation("RECORD", "regarding_id"),
     }, lambda scope, table: readable_activities(scope, table)),
     # Entries of one record's timeline (never the inner side of a relation).
     "TIMELINE": Entity("TIMELINE", ENTRIES, {
@@ -118,8 +108,7 @@ ENTITIES: dict[str, Entity] = {
         "owner": Field("id", _col("owner_id"), nullable=False),
         "date": Field("datetime", _col("sort_key"), nullable=False),
     }, {
-        "activity": Relation("ACTIVITY", lambda outer, inner: and_(outer.c.activity_id.is_not(None),
-                                                                   inner.c.id == outer.c.activity_id)),
+        "activity": Relation("ACTIVITY", "activity_id"),
     }),
 }
 

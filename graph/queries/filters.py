@@ -57,10 +57,18 @@ class Field:
 
 @dataclass(frozen=True)
 class Relation:
-    """Rows of `target` related to the outer row: `joins(outer, inner)` correlates them."""
+    """Rows of `target` whose `inner_key` equals the outer row's `outer_key`.
+
+    `many` (account → its contacts): a semi-join, `outer_key IN (SELECT inner_key …)`,
+    which both planners run once per statement (SQLite without statistics would otherwise
+    read the related type's rows once per outer row). Otherwise (a row's account, an
+    activity's record): EXISTS on the related row's primary key, one look-up per row.
+    """
 
     target: str
-    joins: Callable[[Any, Any], ColumnElement[bool]]
+    outer_key: str
+    inner_key: str = "id"
+    many: bool = False
 
 
 @dataclass(frozen=True)
@@ -150,7 +158,9 @@ class _Translator:
         target = self.entities[spec.target]
         assert target.readable is not None, f"{target.name} cannot be the target of a relation"
         inner = target.table.alias()
-        condition = self.node(target, flt, inner, path, depth + 1)
-        return exists(select(1).select_from(inner).where(
-            spec.joins(outer, inner), target.readable(self.scope, inner), condition,
-        ))
+        related = [target.readable(self.scope, inner), self.node(target, flt, inner, path, depth + 1)]
+        outer_key, inner_key = outer.c[spec.outer_key], inner.c[spec.inner_key]
+        if spec.many:
+            # Never NULL in the list: `x IN (…, NULL)` is NULL, which `not` would not turn to true.
+            return outer_key.in_(select(inner_key).where(inner_key.is_not(None), *related))
+        return exists(select(1).select_from(inner).where(inner_key == outer_key, *related))
