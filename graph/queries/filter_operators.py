@@ -9,7 +9,8 @@ entry in OPERATORS, and in VALUE_CHECKS when its values need checking.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+import math
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +21,7 @@ from graph.rules.records import MAX_FILTER_LENGTH, unusable_text
 
 # Values in one `in` / `not_in` list.
 MAX_VALUES = 200
+MAX_NUMBER = 10**18
 
 Path = tuple[str, ...]
 Operator = Callable[[Any, Any, bool], ColumnElement[bool]]
@@ -132,6 +134,10 @@ def _check_datetime(value: Any, path: Path) -> None:
         raise problem("expected a date and time", path)
     if value.tzinfo is None:
         raise problem("a date and time needs a time zone offset", path)
+    try:
+        value.astimezone(UTC)  # stored in UTC: 0001-01-01T00:00+01:00 has no UTC time
+    except OverflowError:
+        raise problem("the date and time is out of range", path) from None
 
 
 def _check_date(value: Any, path: Path) -> None:
@@ -142,6 +148,9 @@ def _check_date(value: Any, path: Path) -> None:
 def _check_number(value: Any, path: Path) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         raise problem("expected a number", path)
+    # Stored amounts have 18 digits at most; NaN and infinities compare with nothing.
+    if not math.isfinite(value) or abs(value) >= MAX_NUMBER:
+        raise problem(f"a number must be finite and below {MAX_NUMBER:.0e} in size", path)
 
 
 VALUE_CHECKS: dict[str, Callable[[Any, Path], None]] = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -179,3 +179,7 @@ def test_r_qry_1_bad_values_are_validation_errors_with_their_path() -> None:
     assert _refused({"name": {"in": ["a"] * (filter_operators.MAX_VALUES + 1)}}).field == ("where", "name", "in")
     assert _refused({"or": [{"name": {"eq": "a"}}] * (filters.MAX_CONDITIONS + 1)}).field[:2] == ("where", "or")
     assert _refused({"probability": {"eq": True}}, "OPPORTUNITY").field == ("where", "probability", "eq")
+    assert _refused({"estimated_revenue": {"lt": Decimal("NaN")}}, "OPPORTUNITY").field[-1] == "lt"
+    assert _refused({"estimated_revenue": {"in": [Decimal("1E+30")]}}, "OPPORTUNITY").field[-1] == "0"
+    far = datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1)))
+    assert _refused({"created_on": {"gte": far}}).field == ("where", "createdOn", "gte")
