@@ -113,6 +113,10 @@ ENTITIES: dict[str, Entity] = {
 }
 
 
-def where(entity: str, flt: Mapping[str, Any] | None, scope: Scope, table: Any = None) -> ColumnElement[bool]:
-    """The predicate of `flt` on rows of one of ENTITIES (see `graph.queries.filters.predicate`)."""
-    return predicate(ENTITIES, entity, flt, scope, table)
+def where(entity: str, flt: Mapping[str, Any] | None, scope: Scope, table: Any = None,
+          entities: Mapping[str, Entity] = ENTITIES) -> ColumnElement[bool]:
+    """The predicate of `flt` on rows of one of `entities` (see `graph.queries.filters.predicate`).
+
+    Fields known only at run time (an organisation's custom fields) come in as `entities`
+    with more `Field`s: `dataclasses.replace(ENTITIES["ACCOUNT"], fields={…})`."""
+    return predicate(entities, entity, flt, scope, table)
