@@ -20,7 +20,8 @@ Semantics are two-valued, so `not` is the exact complement: a condition on a mis
 satisfies ("has no industry" is "not Retail"). Strings compare case-insensitively (as the
 older filters do; SQLite folds ASCII letters only).
 
-A relation compiles to EXISTS over the related rows the viewer may read: the related
+A relation compiles to an EXISTS or a semi-join (`Relation`) over the related rows the
+viewer may read: the related
 type's read predicate is ANDed inside, so a filter can never tell whether a row the
 viewer may not read exists ("accounts with a HIGH case" means a HIGH case you can see).
 The caller ANDs the outer rows' own read predicate, as every list does.
@@ -77,7 +78,7 @@ class Entity:
     table: Any
     fields: Mapping[str, Field]
     relations: Mapping[str, Relation] = field(default_factory=dict)
-    # The viewer's read predicate on a table (an alias inside EXISTS); None: never a target.
+    # The viewer's read predicate on a table (an alias inside a relation); None: never a target.
     readable: Callable[[Scope, Any], ColumnElement[bool]] | None = None
 
 
@@ -94,7 +95,7 @@ def predicate(entities: Mapping[str, Entity], entity: str, flt: Mapping[str, Any
     """The SQL condition for `flt` on rows of `entity` in `table` (default: the entity's table).
 
     The rows' own read predicate is the caller's to add; related rows' read predicates are
-    added here, inside each EXISTS."""
+    added here, inside each EXISTS or semi-join."""
     if not flt:
         return true()
     translator = _Translator(entities, scope, max_depth, _Budget())
@@ -112,7 +113,7 @@ class _Translator:
     def node(self, spec: Entity, flt: Mapping[str, Any], table: Any, path: Path, depth: int) -> ColumnElement[bool]:
         if depth > self.max_depth:
             raise problem(f"a filter may nest at most {self.max_depth} levels (and, or, not and relations "
-                           f"each add one)", path)
+                          f"each add one)", path)
         if not isinstance(flt, Mapping):
             raise problem("expected a filter object", path)
         parts: list[ColumnElement[bool]] = []
