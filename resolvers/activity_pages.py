@@ -22,10 +22,12 @@ from graph import models
 from graph.queries import activities as queries
 from graph.queries.paging import fetch_page
 from resolvers.context import Info
+from resolvers.filters import where_predicate
 from resolvers.ids import decode_id, decode_ids
 from resolvers.pagination import encode_cursor, page_request
 from resolvers.selection import field_selection, node_selection, sub_selection
 from schema.inputs import activities as inputs
+from schema.inputs.filters import ActivityWhere
 from schema.types.activities import PRINCIPAL_PARTY_TYPES, Activity, ActivityCounts, activity_node
 from schema.types.connection import Connection, Edge
 from resolvers.connections import counted_connection
@@ -61,7 +63,7 @@ async def prefetch_activity_related(info: Info, rows: Iterable[Any], selected: d
         await asyncio.gather(*waits)
 
 
-def _filter(info: Info, f: inputs.ActivityFilter | None) -> queries.ActivityFilter:
+def _filter(info: Info, f: inputs.ActivityFilter | None, where: ActivityWhere | None = None) -> queries.ActivityFilter:
     f = f or inputs.ActivityFilter()
     regarding_id = decode_id(f.regarding.record_id, REGARDING_TYPES, ("filter", "regarding", "recordId")) \
         if f.regarding is not None else None
@@ -75,16 +77,18 @@ def _filter(info: Info, f: inputs.ActivityFilter | None) -> queries.ActivityFilt
         group=f.state_group.value if f.state_group is not None else None,
         regarding_id=regarding_id, personal_only=bool(f.regarding_none),
         due_after=f.due_after, due_before=f.due_before,
+        where=where_predicate(where, info.context.scope),
     )
 
 
 async def activities(
     info: Info, filter: inputs.ActivityFilter | None = None, order_by: list[inputs.ActivityOrder] | None = None,
     first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None,
+    where: ActivityWhere | None = None,
 ) -> Connection[Activity]:
     """"My activities" (R-VIEW-1): yours by default, any type and state, soonest due first."""
     scope = info.context.scope
-    flt = _filter(info, filter)
+    flt = _filter(info, filter, where)
     keys = queries.sort_keys([(o.field.value, o.direction.value == "DESC") for o in order_by or []])
     request = page_request(keys, first, after, last, before)
     query = queries.list_query(scope, flt).with_only_columns(*ACTIVITY_COLUMNS)
@@ -102,9 +106,10 @@ async def activities(
     return counted_connection(edges, page, db, query)
 
 
-async def activity_counts(info: Info, filter: inputs.ActivityFilter | None = None) -> ActivityCounts:
+async def activity_counts(info: Info, filter: inputs.ActivityFilter | None = None,
+                          where: ActivityWhere | None = None) -> ActivityCounts:
     """The same filter as `activities`, counted by type and by state."""
-    flt = _filter(info, filter)
+    flt = _filter(info, filter, where)
     async with info.context.db.read() as session:
         found = await queries.counts(session, info.context.scope, flt)
     return ActivityCounts.from_pairs(found)

@@ -14,12 +14,14 @@ from graph.queries import records as queries
 from graph.queries.paging import fetch_page, position
 from graph.rules.access import Scope
 from resolvers.context import Info
+from resolvers.filters import where_predicate
 from resolvers.ids import decode_id, decode_ids
 from resolvers.inputs import decode_optional, given
 from resolvers.mutation_runner import run_mutation
 from resolvers.pagination import encode_cursor, page_request
 from resolvers.selection import node_selection, sub_selection
 from schema.inputs import records as inputs
+from schema.inputs.filters import AccountWhere, ContactWhere
 from schema.payloads import records as payloads
 from schema.types.connection import Connection, Edge
 from resolvers.connections import counted_connection
@@ -73,8 +75,12 @@ async def record_page(info: Info, query: Any, order_by: Any, first: int | None, 
 
 
 async def _record_page(info: Info, record_type: str, flt: queries.RecordFilter, order_by: Any,
-                       first: int | None, after: str | None, last: int | None, before: str | None) -> Connection[Any]:
+                       first: int | None, after: str | None, last: int | None, before: str | None,
+                       where: Any = None) -> Connection[Any]:
     query = queries.list_query(info.context.scope, record_type, flt)
+    condition = where_predicate(where, info.context.scope)
+    if condition is not None:
+        query = query.where(condition)
     return await record_page(info, query, order_by, first, after, last, before)
 
 
@@ -84,23 +90,25 @@ def _owner_ids(ids: list[str] | None) -> list[Any] | None:
 
 async def accounts(info: Info, filter: inputs.AccountFilter | None = None, order_by: list[inputs.RecordOrder] | None = None,
                    first: int | None = None, after: str | None = None, last: int | None = None,
-                   before: str | None = None, include_inactive: bool = False) -> Connection[Account]:
+                   before: str | None = None, include_inactive: bool = False,
+                   where: AccountWhere | None = None) -> Connection[Account]:
     f = filter or inputs.AccountFilter()
     flt = queries.RecordFilter(text=f.text, owner_ids=_owner_ids(f.owner_ids), industry=f.industry,
                                city=f.city, include_inactive=include_inactive)
-    return await _record_page(info, "ACCOUNT", flt, order_by, first, after, last, before)
+    return await _record_page(info, "ACCOUNT", flt, order_by, first, after, last, before, where)
 
 
 async def contacts(info: Info, filter: inputs.ContactFilter | None = None, order_by: list[inputs.RecordOrder] | None = None,
                    first: int | None = None, after: str | None = None, last: int | None = None,
-                   before: str | None = None, include_inactive: bool = False) -> Connection[Contact]:
+                   before: str | None = None, include_inactive: bool = False,
+                   where: ContactWhere | None = None) -> Connection[Contact]:
     f = filter or inputs.ContactFilter()
     flt = queries.RecordFilter(
         text=f.text, owner_ids=_owner_ids(f.owner_ids), email=f.email, city=f.city,
         account_id=decode_optional(f.account_id, {"Account"}, ("filter", "accountId")),
         include_inactive=include_inactive,
     )
-    return await _record_page(info, "CONTACT", flt, order_by, first, after, last, before)
+    return await _record_page(info, "CONTACT", flt, order_by, first, after, last, before, where)
 
 
 async def quick_find(info: Info, text: str, first: int = 20) -> list[Any]:

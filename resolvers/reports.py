@@ -11,8 +11,10 @@ import strawberry
 from graph.queries import reports as queries
 from graph.rules.errors import DomainError, ErrorCode
 from resolvers.context import Info
+from resolvers.filters import where_predicate
 from resolvers.ids import decode_ids, to_global_id
 from resolvers.inputs import decode_optional
+from schema.inputs.filters import ActivityWhere, OpportunityWhere
 from schema.inputs.reports import ActivityReportFilter, PipelineReportFilter
 from schema.types.activities import ActivityState, ActivityType
 from schema.types.reports import ActivityReport, ActivityReportRow, PipelineReport, PipelineReportRow
@@ -34,6 +36,8 @@ async def activity_report(
     rollup: Annotated[RollupType, strawberry.argument(
         description="With filter.recordId: which of the record's timeline entries count, as timeline(rollup) "
                     "shows them (R-TL-2).")] = RollupType.RELATED,
+    where: Annotated[ActivityWhere | None, strawberry.argument(
+        description="Count only the activities that match, as `activities(where:)` lists them (R-QRY-1).")] = None,
 ) -> ActivityReport:
     scope = info.context.scope
     request = queries.ActivityReportRequest(
@@ -43,6 +47,7 @@ async def activity_report(
         types=[t.value for t in filter.types] if filter.types else None,
         created_from=_aware(filter.from_, "from"), created_to=_aware(filter.to, "to"),
         group_by=[g.value for g in filter.group_by], period=filter.period.value, rollup=rollup.value,
+        where=where_predicate(where, scope),
     )
     async with info.context.db.read() as session:
         found = await queries.activity_report(session, scope, request)
@@ -63,7 +68,11 @@ async def activity_report(
     return ActivityReport(rows=rows, total=sum(r.count for r in rows))
 
 
-async def pipeline_report(info: Info, filter: PipelineReportFilter | None = None) -> PipelineReport:
+async def pipeline_report(
+    info: Info, filter: PipelineReportFilter | None = None,
+    where: Annotated[OpportunityWhere | None, strawberry.argument(
+        description="Sum only the opportunities that match, as `opportunities(where:)` lists them (R-QRY-1).")] = None,
+) -> PipelineReport:
     scope = info.context.scope
     f = filter or PipelineReportFilter()
     request = queries.PipelineRequest(
@@ -71,7 +80,7 @@ async def pipeline_report(info: Info, filter: PipelineReportFilter | None = None
         team_id=decode_optional(f.team_id, {"Team"}, ("filter", "teamId")),
         customer_id=decode_optional(f.customer_id, {"Account", "Contact"}, ("filter", "customerId")),
         states=[s.value for s in f.states] if f.states else None,
-        close_from=f.close_from, close_to=f.close_to,
+        close_from=f.close_from, close_to=f.close_to, where=where_predicate(where, scope),
     )
     async with info.context.db.read() as session:
         found = await queries.pipeline_report(session, scope, request)

@@ -16,11 +16,13 @@ from graph.rules.access import Scope
 from graph.rules.errors import DomainError, ErrorCode
 from graph.rules.sales import Qualification
 from resolvers.context import Info
+from resolvers.filters import where_predicate
 from resolvers.ids import decode_id, decode_ids
 from resolvers.inputs import decode_optional, given
 from resolvers.mutation_runner import run_mutation
 from resolvers.records import prefetch_related, record_page
 from schema.inputs import sales as inputs
+from schema.inputs.filters import CaseWhere, LeadWhere, OpportunityWhere
 from schema.inputs.records import RecordOrder
 from schema.payloads import sales as payloads
 from schema.types.connection import Connection
@@ -45,8 +47,12 @@ async def _prefetch(info: Info, rows: list[Any], selected: dict[str, Any]) -> No
 
 
 async def _page(info: Info, record_type: str, flt: queries.SalesFilter, order_by: list[RecordOrder] | None,
-                first: int | None, after: str | None, last: int | None, before: str | None) -> Connection[Any]:
+                first: int | None, after: str | None, last: int | None, before: str | None,
+                where: Any = None) -> Connection[Any]:
     query = queries.list_query(info.context.scope, record_type, flt)
+    condition = where_predicate(where, info.context.scope)
+    if condition is not None:
+        query = query.where(condition)
     return await record_page(info, query, order_by, first, after, last, before, _prefetch)
 
 
@@ -60,36 +66,39 @@ def _values(enums: list[Any] | None) -> list[str] | None:
 
 async def leads(info: Info, filter: inputs.LeadFilter | None = None, order_by: list[RecordOrder] | None = None,
                 first: int | None = None, after: str | None = None, last: int | None = None,
-                before: str | None = None, include_inactive: bool = False) -> Connection[Lead]:
+                before: str | None = None, include_inactive: bool = False,
+                where: LeadWhere | None = None) -> Connection[Lead]:
     f = filter or inputs.LeadFilter()
     flt = queries.SalesFilter(text=f.text, owner_ids=_owners(f.owner_ids), states=_values(f.states),
                               sources=_values(f.sources), include_inactive=include_inactive)
-    return await _page(info, "LEAD", flt, order_by, first, after, last, before)
+    return await _page(info, "LEAD", flt, order_by, first, after, last, before, where)
 
 
 async def opportunities(info: Info, filter: inputs.OpportunityFilter | None = None,
                         order_by: list[RecordOrder] | None = None, first: int | None = None,
                         after: str | None = None, last: int | None = None, before: str | None = None,
-                        include_inactive: bool = False) -> Connection[Opportunity]:
+                        include_inactive: bool = False,
+                        where: OpportunityWhere | None = None) -> Connection[Opportunity]:
     f = filter or inputs.OpportunityFilter()
     flt = queries.SalesFilter(
         text=f.text, owner_ids=_owners(f.owner_ids), states=_values(f.states), include_inactive=include_inactive,
         customer_id=decode_optional(f.customer_id, CUSTOMER, ("filter", "customerId")),
         close_after=f.close_after, close_before=f.close_before,
     )
-    return await _page(info, "OPPORTUNITY", flt, order_by, first, after, last, before)
+    return await _page(info, "OPPORTUNITY", flt, order_by, first, after, last, before, where)
 
 
 async def cases(info: Info, filter: inputs.CaseFilter | None = None, order_by: list[RecordOrder] | None = None,
                 first: int | None = None, after: str | None = None, last: int | None = None,
-                before: str | None = None, include_inactive: bool = False) -> Connection[Case]:
+                before: str | None = None, include_inactive: bool = False,
+                where: CaseWhere | None = None) -> Connection[Case]:
     f = filter or inputs.CaseFilter()
     flt = queries.SalesFilter(
         text=f.text, owner_ids=_owners(f.owner_ids), states=_values(f.states), include_inactive=include_inactive,
         customer_id=decode_optional(f.customer_id, CUSTOMER, ("filter", "customerId")),
         priorities=_values(f.priorities), origins=_values(f.origins),
     )
-    return await _page(info, "CASE", flt, order_by, first, after, last, before)
+    return await _page(info, "CASE", flt, order_by, first, after, last, before, where)
 
 
 # --- mutations ------------------------------------------------------------------------------

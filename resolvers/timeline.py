@@ -9,6 +9,7 @@ costs the same few statements for 10 entries or 500.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -19,9 +20,11 @@ from graph.queries import timeline as queries
 from graph.rules.errors import DomainError, ErrorCode, Problem
 from graph.rules.records import text_problem
 from resolvers.context import Info
+from resolvers.filters import where_predicate
 from resolvers.ids import decode_id, decode_ids
 from resolvers.pagination import encode_cursor, page_request
 from resolvers.selection import field_selection, node_selection, sub_selection
+from schema.inputs.filters import TimelineWhere
 from schema.inputs.timeline import TimelineFilter
 from schema.types.activities import ActivityState
 from schema.types.connection import PageInfo
@@ -90,12 +93,12 @@ def _once(load: Callable[[], Awaitable[TimelineCounts]]) -> Callable[[], Awaitab
 async def timeline(
     info: Info, record_id: strawberry.ID, filter: TimelineFilter | None = None,
     rollup: RollupType = RollupType.RELATED, first: int | None = None, after: str | None = None,
-    last: int | None = None, before: str | None = None,
+    last: int | None = None, before: str | None = None, where: TimelineWhere | None = None,
 ) -> TimelineConnection:
     scope = info.context.scope
     db = info.context.db
     raw_id = decode_id(record_id, RECORD_TYPE_NAMES, ("recordId",))
-    flt = _filter(filter)
+    flt = dataclasses.replace(_filter(filter), where=where_predicate(where, scope))
     request = page_request(queries.KEYS, first, after, last, before)
     selected = field_selection(info)
 

@@ -12,7 +12,9 @@ yet resolves 250,000 entries. The cost estimate is:
   given), else the argument's default in the schema, else the server's default page size;
 - a list field with a list argument (`nodes(ids: …)`) costs one per element;
 - other lists (an activity's parties, a note's attachments) are short lists of one parent
-  and count as one; scalar fields are free.
+  and count as one; scalar fields are free;
+- a rich filter (`where:`, R-QRY-1) adds, per time its field is resolved, one per
+  condition and more per relation (schema/filter_cost.py).
 
 The estimate needs variable values (`first: $n`), which graphql-core's validation rules
 never see, so this runs as a schema extension in the validation step, once the document
@@ -50,6 +52,8 @@ from graphql import (
 )
 from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
+
+from schema.filter_cost import filter_cost
 from strawberry.schema.schema import validate_document
 
 COST_CODE = "QUERY_TOO_COSTLY"
@@ -165,10 +169,11 @@ class CostEstimator:
         if not isinstance(named, (GraphQLObjectType, GraphQLInterfaceType, GraphQLUnionType)):
             return 0
         resolved = times * self._multiplier(definition, node)
+        filtered = times * filter_cost(definition, node, self.variables)
         if _is_connection(named, definition):
             # The connection is resolved once; its page of `edges`/`nodes` once per item.
-            return times + self._selection(named, node.selection_set, times, seen, items=resolved)
-        return resolved + self._selection(named, node.selection_set, resolved, seen)
+            return times + filtered + self._selection(named, node.selection_set, times, seen, items=resolved)
+        return resolved + filtered + self._selection(named, node.selection_set, resolved, seen)
 
     @staticmethod
     def _definition(parent: GraphQLNamedType, name: str) -> GraphQLField | None:

@@ -28,6 +28,9 @@ class Record(Stamped, Base):
         # SQLite cannot reflect an index on an expression, so a batch migration that rebuilds
         # this table drops it silently: such a migration must create it again (a test checks).
         Index("ix_records_email_lower", func.lower(text("email"))),
+        # Rich filters (R-QRY-1) on one type: name and industry, ignoring case.
+        Index("ix_records_name_lower", func.lower(text("name"))),
+        Index("ix_records_industry_lower", func.lower(text("industry"))),
         Index(None, "account_id"),
         Index(None, "customer_id"),
         Index(None, "parent_account_id"),

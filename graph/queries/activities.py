@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,18 +30,20 @@ EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
 PRIORITY_RANK = {"LOW": 1, "NORMAL": 2, "HIGH": 3}
 
 
-def readable_activities(scope: Scope, *, deleted: bool = False) -> ColumnElement[bool]:
+def readable_activities(scope: Scope, *, deleted: bool = False, table: Any = None) -> ColumnElement[bool]:
     """By the viewer's roles, or on the timeline of a record shared with them (R-ADM-6).
     An activity in the recycle bin (R-QRY-4) is hidden everywhere; `deleted=True` reads
-    only those (`deletedItems`; a deleted activity is on no timeline, so by roles only)."""
+    only those (`deletedItems`; a deleted activity is on no timeline, so by roles only).
+    `table`: an alias of `activities` (a relationship filter's EXISTS), default the mapped table."""
+    columns = Activity if table is None else table.c
     if deleted:
-        return and_(Activity.deleted_on.is_not(None),
-                    scope.read_filter("activity", Activity.owner_id, Activity.owning_business_unit_id))
+        return and_(columns.deleted_on.is_not(None),
+                    scope.read_filter("activity", columns.owner_id, columns.owning_business_unit_id))
     if scope.reads_everything("activity"):
-        return Activity.deleted_on.is_(None)
-    return and_(Activity.deleted_on.is_(None),
-                or_(scope.read_filter("activity", Activity.owner_id, Activity.owning_business_unit_id),
-                    on_a_shared_timeline(scope, Activity.id)))
+        return columns.deleted_on.is_(None)
+    return and_(columns.deleted_on.is_(None),
+                or_(scope.read_filter("activity", columns.owner_id, columns.owning_business_unit_id),
+                    on_a_shared_timeline(scope, columns.id)))
 
 
 async def activities_by_id(session: AsyncSession, scope: Scope, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Activity]:
@@ -60,6 +62,8 @@ class ActivityFilter:
     personal_only: bool = False
     due_after: datetime | None = None
     due_before: datetime | None = None
+    # A rich filter (R-QRY-1), translated by `graph.queries.filter_fields.where("ACTIVITY", …)`.
+    where: ColumnElement[bool] | None = field(default=None, compare=False)
 
 
 def conditions(scope: Scope, flt: ActivityFilter) -> list[ColumnElement[bool]]:
@@ -79,6 +83,8 @@ def conditions(scope: Scope, flt: ActivityFilter) -> list[ColumnElement[bool]]:
         found.append(Activity.due >= flt.due_after)
     if flt.due_before is not None:
         found.append(Activity.due < flt.due_before)
+    if flt.where is not None:
+        found.append(flt.where)
     return found
 
 
@@ -137,6 +143,7 @@ def make_filter(
     types: Sequence[str] | None = None, states_given: Sequence[str] | None = None, group: str | None = None,
     regarding_id: uuid.UUID | None = None, personal_only: bool = False,
     due_after: datetime | None = None, due_before: datetime | None = None,
+    where: ColumnElement[bool] | None = None,
 ) -> ActivityFilter:
     """R-VIEW-1's filter in plain values. Owner: ME by default, MY_TEAMS, ANY, or given ids."""
     if owner is not None and owner_ids is not None:
@@ -148,4 +155,4 @@ def make_filter(
         owner_ids = {"ME": [scope.user_id], "MY_TEAMS": sorted(scope.team_ids), "ANY": None}[owner or "ME"]
     return ActivityFilter(owner_ids=owner_ids, types=types, states=state_filter(states_given, group),
                           regarding_id=regarding_id, personal_only=personal_only,
-                          due_after=due_after, due_before=due_before)
+                          due_after=due_after, due_before=due_before, where=where)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,24 +37,27 @@ class RecordFilter:
     extra: dict[str, object] = field(default_factory=dict)
 
 
-def readable(scope: Scope, record_type: str, *, deleted: bool = False) -> ColumnElement[bool]:
+def readable(scope: Scope, record_type: str, table: Any = None, *, deleted: bool = False) -> ColumnElement[bool]:
     """The one read predicate of records: the viewer's roles (and their teams' roles) by
     owner and unit, or a grant on the record (R-ADM-6). A record in the recycle bin
-    (R-QRY-4) is hidden everywhere; `deleted=True` reads only those (`deletedItems`)."""
+    (R-QRY-4) is hidden everywhere; `deleted=True` reads only those (`deletedItems`).
+    `table`: an alias of `records` (a relationship filter's EXISTS), default the mapped table."""
+    columns = Record if table is None else table.c
     secured = record_type.lower()
-    in_bin = Record.deleted_on.is_not(None) if deleted else Record.deleted_on.is_(None)
+    in_bin = columns.deleted_on.is_not(None) if deleted else columns.deleted_on.is_(None)
     if scope.reads_everything(secured):
-        return and_(Record.type == record_type, in_bin)
+        return and_(columns.type == record_type, in_bin)
     return and_(
-        Record.type == record_type, in_bin,
-        or_(scope.read_filter(secured, Record.owner_id, Record.owning_business_unit_id), shared_with(scope, Record.id)),
+        columns.type == record_type, in_bin,
+        or_(scope.read_filter(secured, columns.owner_id, columns.owning_business_unit_id),
+            shared_with(scope, columns.id)),
     )
 
 
-def readable_any(scope: Scope, types: Sequence[str] = tuple(RECORD_CLASSES)) -> ColumnElement[bool]:
+def readable_any(scope: Scope, types: Sequence[str] = tuple(RECORD_CLASSES), table: Any = None) -> ColumnElement[bool]:
     """Records of any of `types` the viewer may read; a type their roles give no depth on is
     still readable where shared."""
-    return or_(*(readable(scope, t) for t in types)) if types else false()
+    return or_(*(readable(scope, t, table) for t in types)) if types else false()
 
 
 def _like(text: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -84,6 +84,8 @@ class ActivityReportRequest:
     period: str = "MONTH"
     # With `record_id`: which of the record's timeline entries count, as `timeline(rollup)`.
     rollup: str = "RELATED"
+    # A rich filter (R-QRY-1), translated by `graph.queries.filter_fields.where("ACTIVITY", …)`.
+    where: ColumnElement[bool] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,8 @@ async def activity_report(session: AsyncSession, scope: Scope, req: ActivityRepo
         stmt = stmt.where(Activity.created_on >= req.created_from)
     if req.created_to is not None:
         stmt = stmt.where(Activity.created_on < req.created_to)
+    if req.where is not None:
+        stmt = stmt.where(req.where)
     if keys:
         stmt = stmt.group_by(*keys).order_by(*keys)
     rows = (await session.execute(stmt)).mappings().all()
@@ -173,6 +177,8 @@ class PipelineRequest:
     states: Sequence[str] | None = None
     close_from: date | None = None
     close_to: date | None = None
+    # A rich filter (R-QRY-1), translated by `graph.queries.filter_fields.where("OPPORTUNITY", …)`.
+    where: ColumnElement[bool] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -211,6 +217,8 @@ async def pipeline_report(session: AsyncSession, scope: Scope, req: PipelineRequ
         stmt = stmt.where(close >= req.close_from)
     if req.close_to is not None:
         stmt = stmt.where(close <= req.close_to)
+    if req.where is not None:
+        stmt = stmt.where(req.where)
     stmt = stmt.group_by(records.c.state, month.element)
     rows = (await session.execute(stmt)).mappings().all()
     found = [

@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -52,11 +52,13 @@ class TimelineFilter:
     since: datetime | None = None
     until: datetime | None = None
     text: str | None = None
+    # A rich filter (R-QRY-1) on the entries, translated by `filter_fields.where("TIMELINE", …)`.
+    where: ColumnElement[bool] | None = field(default=None, compare=False)
 
     @property
     def counts_are_kept(self) -> bool:
         """Narrowed only by type, state or owner: `timeline_counts` has the answer."""
-        return self.since is None and self.until is None and not self.text
+        return self.since is None and self.until is None and not self.text and self.where is None
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,8 @@ def _scan(scope: Scope, record_id: uuid.UUID, flt: TimelineFilter, rollup: str, 
         conditions.append(TE.sort_key >= flt.since)
     if flt.until is not None:
         conditions.append(TE.sort_key < flt.until)
+    if flt.where is not None:
+        conditions.append(flt.where)
     if flt.text:
         a, n = aliased(Activity), aliased(Note)
         pattern = _like(flt.text)
