@@ -13,6 +13,7 @@ from graph.queries import records as queries
 from graph.queries.paging import fetch_page, position
 from graph.rules.access import Scope
 from resolvers.context import Info
+from resolvers.custom_fields import custom_order, given_values, list_conditions
 from resolvers.ids import decode_id, decode_ids
 from resolvers.inputs import decode_optional, given
 from resolvers.mutation_runner import run_mutation
@@ -58,15 +59,21 @@ Prefetch = Callable[[Info, list[Any], dict[str, Any]], Awaitable[None]]
 
 
 async def record_page(info: Info, query: Any, order_by: Any, first: int | None, after: str | None,
-                      last: int | None, before: str | None, prefetch: Prefetch | None = None) -> Connection[Any]:
-    """A keyset page of records of any type, related rows prefetched, totalCount on demand."""
-    keys = queries.sort_keys([(o.field.value, o.direction.value == "DESC") for o in order_by or []])
+                      last: int | None, before: str | None, prefetch: Prefetch | None = None,
+                      ordering: tuple[list[Any], Any] | None = None) -> Connection[Any]:
+    """A keyset page of records of any type, related rows prefetched, totalCount on demand.
+
+    `ordering` (sort keys and how to read them from a row) replaces `order_by` when the
+    order names custom fields (resolvers/custom_fields.py `custom_order`).
+    """
+    keys, value_of = ordering or (queries.sort_keys([(o.field.value, o.direction.value == "DESC")
+                                                     for o in order_by or []]), None)
     request = page_request(keys, first, after, last, before)
     db = info.context.db
     async with db.read() as session:
         page = await fetch_page(session, query, keys, request)
     await (prefetch or prefetch_related)(info, page.rows, node_selection(info))
-    edges = [Edge(cursor=encode_cursor(keys, position(r, keys)), node=record_node(r)) for r in page.rows]
+    edges = [Edge(cursor=encode_cursor(keys, position(r, keys, value_of)), node=record_node(r)) for r in page.rows]
 
     return counted_connection(edges, page, db, query)
 
@@ -74,7 +81,8 @@ async def record_page(info: Info, query: Any, order_by: Any, first: int | None, 
 async def _record_page(info: Info, record_type: str, flt: queries.RecordFilter, order_by: Any,
                        first: int | None, after: str | None, last: int | None, before: str | None) -> Connection[Any]:
     query = queries.list_query(info.context.scope, record_type, flt)
-    return await record_page(info, query, order_by, first, after, last, before)
+    ordering = await custom_order(info, record_type, order_by)
+    return await record_page(info, query, order_by, first, after, last, before, ordering=ordering)
 
 
 def _owner_ids(ids: list[str] | None) -> list[Any] | None:
@@ -86,7 +94,8 @@ async def accounts(info: Info, filter: inputs.AccountFilter | None = None, order
                    before: str | None = None, include_inactive: bool = False) -> Connection[Account]:
     f = filter or inputs.AccountFilter()
     flt = queries.RecordFilter(text=f.text, owner_ids=_owner_ids(f.owner_ids), industry=f.industry,
-                               city=f.city, include_inactive=include_inactive)
+                               city=f.city, include_inactive=include_inactive,
+                               custom=await list_conditions(info, "ACCOUNT", f.custom_fields))
     return await _record_page(info, "ACCOUNT", flt, order_by, first, after, last, before)
 
 
@@ -97,7 +106,7 @@ async def contacts(info: Info, filter: inputs.ContactFilter | None = None, order
     flt = queries.RecordFilter(
         text=f.text, owner_ids=_owner_ids(f.owner_ids), email=f.email, city=f.city,
         account_id=decode_optional(f.account_id, {"Account"}, ("filter", "accountId")),
-        include_inactive=include_inactive,
+        include_inactive=include_inactive, custom=await list_conditions(info, "CONTACT", f.custom_fields),
     )
     return await _record_page(info, "CONTACT", flt, order_by, first, after, last, before)
 
@@ -117,10 +126,11 @@ LINK_IDS = {"account_id": {"Account"}, "parent_account_id": {"Account"}, "primar
 
 async def create_account(info: Info, input: inputs.CreateAccountInput) -> payloads.AccountPayload:
     async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
-        values = given(input, ids=LINK_IDS, skip=("owner_id", "client_mutation_id"))
+        values = given(input, ids=LINK_IDS, skip=("owner_id", "client_mutation_id", "custom_fields"))
         owner = decode_optional(input.owner_id, {"User", "Team"}, ("input", "ownerId"))
         row = await commands.create_record(session, scope, "ACCOUNT", values, now, owner_id=owner,
-                                           client_mutation_id=input.client_mutation_id)
+                                           client_mutation_id=input.client_mutation_id,
+                                           custom=given_values(input.custom_fields))
         return {"account": record_node(row)}
     return await run_mutation(info, payloads.AccountPayload, work)
 
@@ -128,19 +138,21 @@ async def create_account(info: Info, input: inputs.CreateAccountInput) -> payloa
 async def update_account(info: Info, input: inputs.UpdateAccountInput) -> payloads.AccountPayload:
     async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
         record_id = decode_id(input.id, {"Account"}, ("input", "id"))
-        values = given(input, ids=LINK_IDS, skip=("id", "expected_version"))
+        values = given(input, ids=LINK_IDS, skip=("id", "expected_version", "custom_fields"))
         row = await commands.update_record(session, scope, "ACCOUNT", record_id, values, now,
-                                           expected_version=input.expected_version)
+                                           expected_version=input.expected_version,
+                                           custom=given_values(input.custom_fields))
         return {"account": record_node(row)}
     return await run_mutation(info, payloads.AccountPayload, work)
 
 
 async def create_contact(info: Info, input: inputs.CreateContactInput) -> payloads.ContactPayload:
     async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
-        values = given(input, CONTACT_RENAMES, ids=LINK_IDS, skip=("owner_id", "client_mutation_id"))
+        values = given(input, CONTACT_RENAMES, ids=LINK_IDS, skip=("owner_id", "client_mutation_id", "custom_fields"))
         owner = decode_optional(input.owner_id, {"User", "Team"}, ("input", "ownerId"))
         row = await commands.create_record(session, scope, "CONTACT", values, now, owner_id=owner,
-                                           client_mutation_id=input.client_mutation_id)
+                                           client_mutation_id=input.client_mutation_id,
+                                           custom=given_values(input.custom_fields))
         return {"contact": record_node(row)}
     return await run_mutation(info, payloads.ContactPayload, work)
 
@@ -148,9 +160,10 @@ async def create_contact(info: Info, input: inputs.CreateContactInput) -> payloa
 async def update_contact(info: Info, input: inputs.UpdateContactInput) -> payloads.ContactPayload:
     async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
         record_id = decode_id(input.id, {"Contact"}, ("input", "id"))
-        values = given(input, CONTACT_RENAMES, ids=LINK_IDS, skip=("id", "expected_version"))
+        values = given(input, CONTACT_RENAMES, ids=LINK_IDS, skip=("id", "expected_version", "custom_fields"))
         row = await commands.update_record(session, scope, "CONTACT", record_id, values, now,
-                                           expected_version=input.expected_version)
+                                           expected_version=input.expected_version,
+                                           custom=given_values(input.custom_fields))
         return {"contact": record_node(row)}
     return await run_mutation(info, payloads.ContactPayload, work)
 

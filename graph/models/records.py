@@ -9,8 +9,10 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, func, text
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, func, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from graph.models.base import Base, Stamped, new_id
@@ -59,6 +61,9 @@ class Record(Stamped, Base):
     parent_account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("records.id"))
     # Opportunity and case: the customer (an account or a contact).
     customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("records.id"))
+    # Values of the type's custom fields (R-QRY-2), by field name; None when it has none.
+    # Indexed per field by expression (graph/queries/custom_fields.py, docs/custom-fields.md).
+    custom_fields: Mapped[dict[str, Any] | None] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))
 
     __mapper_args__ = {"polymorphic_on": "type", "polymorphic_abstract": True, "with_polymorphic": "*"}
 

@@ -7,6 +7,7 @@ from enum import Enum
 import strawberry
 
 from schema.inputs.common import AddressInput, OrderDirection
+from schema.inputs.custom_fields import CustomFieldCondition, CustomFieldInput
 
 
 @strawberry.enum
@@ -14,12 +15,16 @@ class RecordOrderField(Enum):
     NAME = "NAME"
     CREATED_ON = "CREATED_ON"
     MODIFIED_ON = "MODIFIED_ON"
+    CUSTOM_FIELD = "CUSTOM_FIELD"
 
 
 @strawberry.input
 class RecordOrder:
     field: RecordOrderField
     direction: OrderDirection = OrderDirection.ASC
+    custom_field: str | None = strawberry.field(
+        default=None, description="With `field: CUSTOM_FIELD`: the custom field's name; records without a value "
+                                  "come last ascending, first descending.")
 
 
 @strawberry.input(description="Narrow a list of accounts; every given condition must hold.")
@@ -28,6 +33,8 @@ class AccountFilter:
     owner_ids: list[strawberry.ID] | None = None
     industry: str | None = None
     city: str | None = None
+    custom_fields: list[CustomFieldCondition] | None = strawberry.field(
+        default=None, description="Conditions on custom fields (R-QRY-2); all must hold.")
 
 
 @strawberry.input(description="Narrow a list of contacts; every given condition must hold.")
@@ -37,6 +44,8 @@ class ContactFilter:
     account_id: strawberry.ID | None = None
     email: str | None = None
     city: str | None = None
+    custom_fields: list[CustomFieldCondition] | None = strawberry.field(
+        default=None, description="Conditions on custom fields (R-QRY-2); all must hold.")
 
 
 @strawberry.input
@@ -53,6 +62,8 @@ class CreateAccountInput:
     client_mutation_id: str | None = strawberry.field(
         default=None, description="Repeat a create safely: the same value returns the first result (R-API-2)."
     )
+    custom_fields: list[CustomFieldInput] | None = strawberry.field(
+        default=None, description="Custom field values (R-QRY-2); fields not named keep their values.")
 
 
 @strawberry.input(description="Only the fields given change; null clears an optional field.")
@@ -69,6 +80,8 @@ class UpdateAccountInput:
     address: AddressInput | None = strawberry.UNSET
     parent_account_id: strawberry.ID | None = strawberry.UNSET
     primary_contact_id: strawberry.ID | None = strawberry.UNSET
+    custom_fields: list[CustomFieldInput] | None = strawberry.field(
+        default=None, description="Custom field values (R-QRY-2); fields not named keep their values.")
 
 
 @strawberry.input
@@ -86,6 +99,8 @@ class CreateContactInput:
     do_not_text: bool = False
     owner_id: strawberry.ID | None = None
     client_mutation_id: str | None = None
+    custom_fields: list[CustomFieldInput] | None = strawberry.field(
+        default=None, description="Custom field values (R-QRY-2); fields not named keep their values.")
 
 
 @strawberry.input(description="Only the fields given change; null clears an optional field.")
@@ -103,6 +118,8 @@ class UpdateContactInput:
     do_not_phone: bool | None = strawberry.UNSET
     do_not_email: bool | None = strawberry.UNSET
     do_not_text: bool | None = strawberry.UNSET
+    custom_fields: list[CustomFieldInput] | None = strawberry.field(
+        default=None, description="Custom field values (R-QRY-2); fields not named keep their values.")
 
 
 @strawberry.input
