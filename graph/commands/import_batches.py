@@ -187,12 +187,12 @@ async def write_rows(session: AsyncSession, scope: Scope, record_type: str,
             "owning_business_unit_id": owner.business_unit_id, "created_on": now, "modified_on": now,
             "created_by_id": actor, "modified_by_id": actor, "version": 1}
     display_name = record_rules.display_name
-    rows = [(new_id, display_name(record_type, item.values), link_id,
+    rows = [(new_id, display_name(record_type, item.values), link_id, item.custom,
              *[item.values.get(c, d) for c, d in zip(columns, defaults, strict=True)])
             for item, new_id, link_id in accepted]
     ids = [new_id for _, new_id, _ in accepted]
     connection = await session.connection()
-    await insert_rows(connection, Record.__table__, ("id", "name", link_column, *columns), rows, same)
+    await insert_rows(connection, Record.__table__, ("id", "name", link_column, "custom_fields", *columns), rows, same)
     await insert_rows(connection, AuditEntry.__table__, ("subject_id",), [(i,) for i in ids], {
         "subject_kind": "RECORD", "subject_type": record_type, "action": "CREATED", "changes": [],
         "actor_id": actor, "changed_on": now, "version": 1})

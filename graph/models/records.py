@@ -63,7 +63,8 @@ class Record(Stamped, Base):
     customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("records.id"))
     # Values of the type's custom fields (R-QRY-2), by field name; None when it has none.
     # Indexed per field by expression (graph/queries/custom_fields.py, docs/custom-fields.md).
-    custom_fields: Mapped[dict[str, Any] | None] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))
+    custom_fields: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql"))
 
     __mapper_args__ = {"polymorphic_on": "type", "polymorphic_abstract": True, "with_polymorphic": "*"}
 

@@ -16,6 +16,7 @@ Multi-choice conditions are a scan of the type's rows (they look inside a list).
 
 from __future__ import annotations
 
+import operator as operators
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -143,10 +144,11 @@ def custom_field_condition(definition: FieldDefinition, operator: str, value: An
         return and_(present, column.ilike(pattern, escape="\\"))
     compared = _sql_value(definition, value)
     if operator == "NE":
-        return or_(_missing(definition), column != compared)
-    test = {"EQ": column == compared, "LT": column < compared, "LTE": column <= compared,
-            "GT": column > compared, "GTE": column >= compared}[operator]
-    return and_(present, test)
+        return or_(_missing(definition), column != (literal(compared, Boolean()) if isinstance(compared, bool) else compared))
+    if isinstance(compared, bool):
+        compared = literal(compared, Boolean())
+    compare = {"EQ": operators.eq, "LT": operators.lt, "LTE": operators.le, "GT": operators.gt, "GTE": operators.ge}
+    return and_(present, compare[operator](column, compared))
 
 
 def _list_condition(definition: FieldDefinition, operator: str, value: Any) -> ColumnElement[bool]:

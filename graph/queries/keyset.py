@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, literal, or_
 
 
 @dataclass(frozen=True)
@@ -28,12 +28,23 @@ class SortKey:
 
 
 def after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
+    """A key may be nullable when an earlier key puts its nulls together (custom fields'
+    "has no value" key): there a null position is equal to nulls and has nothing beyond it."""
     branches = []
     for i, key in enumerate(keys):
-        equal = [k.column == v for k, v in zip(keys[:i], values[:i], strict=True)]
-        beyond = key.column < values[i] if key.descending else key.column > values[i]
+        equal = [k.column.is_(None) if v is None else k.column == _value(v)
+                 for k, v in zip(keys[:i], values[:i], strict=True)]
+        value = values[i]
+        if value is None:
+            continue
+        beyond = key.column < _value(value) if key.descending else key.column > _value(value)
         branches.append(and_(*equal, beyond))
     return or_(*branches)
+
+
+def _value(value: Any) -> Any:
+    """SQLAlchemy compares with True/False only through `is_`; as a bound value they compare."""
+    return literal(value) if isinstance(value, bool) else value
 
 
 def signature(keys: Sequence[SortKey]) -> str:

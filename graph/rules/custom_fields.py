@@ -154,6 +154,7 @@ def check_values(definitions: Sequence[FieldDefinition], given: Sequence[GivenVa
     problems: list[Problem] = []
     values: dict[str, Any] = {}
     lookups: list[tuple[FieldDefinition, uuid.UUID, tuple[str, ...]]] = []
+    named = {item.name for item in given}
     for item in given:
         definition = live.get(item.name)
         if definition is None:
@@ -181,7 +182,7 @@ def check_values(definitions: Sequence[FieldDefinition], given: Sequence[GivenVa
             lookups.append((definition, uuid.UUID(value), (*item.path, _api(wanted))))
     if creating:
         for definition in live.values():
-            if definition.required and definition.name not in values:
+            if definition.required and definition.name not in named:
                 problems.append(_problem(("input", "customFields"), f"{definition.name} is required"))
     if problems:
         raise DomainError(problems=problems)
