@@ -23,7 +23,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Index, Numeric, String, and_, false, literal, not_, or_, select
+from sqlalchemy import (
+    JSON, Boolean, Column, ColumnElement, Index, MetaData, Numeric, String, Table, Uuid, and_, false, literal, not_, or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import literal_column
@@ -110,14 +113,15 @@ def _postgres_list(element: _ListValue, compiler: Any, **kw: Any) -> str:
             f"AS chosen(value) WHERE chosen.value IN ({wanted}))")
 
 
-def value_of(definition: FieldDefinition) -> ColumnElement[Any]:
+def value_of(definition: FieldDefinition, table: Table | None = None) -> ColumnElement[Any]:
     """The field's value on `records` as SQL."""
     kind = {"NUMBER": _NumberValue, "DECIMAL": _NumberValue, "BOOLEAN": _BooleanValue}.get(definition.type, _TextValue)
-    return kind(Record.__table__.c.custom_fields, literal_column(definition.name))  # type: ignore[return-value]
+    column = (table if table is not None else Record.__table__).c.custom_fields
+    return kind(column, literal_column(definition.name))  # type: ignore[return-value]
 
 
-def _missing(definition: FieldDefinition) -> ColumnElement[bool]:
-    return value_of(definition).is_(None)
+def _missing(definition: FieldDefinition, table: Table | None = None) -> ColumnElement[bool]:
+    return value_of(definition, table).is_(None)
 
 
 def custom_field_condition(definition: FieldDefinition, operator: str, value: Any) -> ColumnElement[bool]:
@@ -189,9 +193,15 @@ def sort_position(definition: FieldDefinition, row: Record) -> list[Any]:
     return [stored is None, stored]
 
 
+# The records table as the fields' indexes see it: its own MetaData, so that an index made
+# at run time never joins the models' metadata (which the migrations must match).
+_RECORDS = Table("records", MetaData(), Column("id", Uuid()), Column("type", String(20)),
+                 Column("custom_fields", JSON()))
+
+
 def field_index(definition: FieldDefinition, name: str) -> Index:
     """The index a sortable field's value is read through (created with the field)."""
-    return Index(name, Record.__table__.c.type, _missing(definition), value_of(definition), Record.__table__.c.id)
+    return Index(name, _RECORDS.c.type, _missing(definition, _RECORDS), value_of(definition, _RECORDS), _RECORDS.c.id)
 
 
 def index_name(definition_id: uuid.UUID) -> str:

@@ -116,10 +116,10 @@ async def test_r_qry_2_custom_field_walkthrough(api: Api, db: Database) -> None:
         "Cobalt"]
     assert await names(api, {"customFields": [{"name": "renewal", "operator": "IS_NULL"}]}) == ["Blue Ltd", "Delta"]
     # Records without a value come last ascending, first descending.
-    by_renewal = [{"field": "CUSTOM_FIELD", "customField": "renewal"}]
+    by_renewal = [{"field": "CUSTOM_FIELD", "customField": "renewal"}, {"field": "NAME"}]
     assert await names(api, None, by_renewal) == ["Foxtrot", "Cobalt", "Acme", "Blue Ltd", "Delta"]
     by_renewal[0]["direction"] = "DESC"
-    assert await names(api, None, by_renewal) == ["Delta", "Blue Ltd", "Acme", "Cobalt", "Foxtrot"]
+    assert await names(api, None, by_renewal) == ["Blue Ltd", "Delta", "Acme", "Cobalt", "Foxtrot"]
 
     # 5. Rename a label: values stay, the new label shows and maps the next import.
     renamed = await api.ok("updateCustomField", {"id": tier["id"], "label": "Service level"}, FIELD)
