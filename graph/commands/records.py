@@ -89,7 +89,7 @@ async def update_record(
     await session.flush()
     if "account_id" in cleaned and cleaned["account_id"] != moved_from:
         await timeline_index.record_moved(session, row.id, now, scope.user_id)
-    changed = (*sorted(cleaned), *(f"custom_fields.{name}" for name in custom_changed))
+    changed = (*sorted(cleaned), *(f"customFields.{name}" for name in custom_changed))
     await publish(session, [RecordChanged(row.id, record_type, "UPDATED", changed)], scope.user_id, now)
     return row
 
