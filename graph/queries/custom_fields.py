@@ -8,8 +8,8 @@ The name is part of the SQL text, not a parameter: an index on an expression is 
 for that very expression, and a parameter would hide it. Names are checked
 (`[a-z][A-Za-z0-9]*`) before they get here.
 
-Each sortable field has one index, `(type, value IS NULL, value, id)`: a page ordered by
-the field walks it, and a condition on the value also says `value IS NULL = false`, so it
+Each sortable field has one index, `(type, 1 if no value else 0, value, id)`: a page ordered by
+the field walks it, and a condition on the value also says "has a value", so it
 is a range of the same index. Rows without a value sort last ascending, first descending.
 Multi-choice conditions are a scan of the type's rows (they look inside a list).
 """
@@ -24,12 +24,12 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    JSON, Boolean, Column, ColumnElement, Index, MetaData, Numeric, String, Table, Uuid, and_, false, literal, not_, or_,
+    JSON, Boolean, Column, case, ColumnElement, Index, MetaData, Numeric, String, Table, Uuid, and_, false, literal, not_, or_,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.elements import literal_column
+from sqlalchemy.sql.elements import Grouping, literal_column
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeEngine
 
@@ -120,8 +120,11 @@ def value_of(definition: FieldDefinition, table: Table | None = None) -> ColumnE
     return kind(column, literal_column(definition.name))  # type: ignore[return-value]
 
 
-def _missing(definition: FieldDefinition, table: Table | None = None) -> ColumnElement[bool]:
-    return value_of(definition, table).is_(None)
+def _missing(definition: FieldDefinition, table: Table | None = None) -> ColumnElement[int]:
+    """1 when the record has no value, else 0. An integer, not `value IS NULL`: PostgreSQL
+    rewrites `(value IS NULL) = false` to `value IS NOT NULL`, which no longer names the
+    index's column, and the index is then read from its start (measured: 39 ms, not 0.1)."""
+    return case((value_of(definition, table).is_(None), 1), else_=0)
 
 
 def custom_field_condition(definition: FieldDefinition, operator: str, value: Any) -> ColumnElement[bool]:
@@ -132,15 +135,15 @@ def custom_field_condition(definition: FieldDefinition, operator: str, value: An
     A value missing on a row matches only IS_NULL true, NE and NOT_IN (as "not that value").
     """
     if operator == "IS_NULL":
-        return _missing(definition) if value else not_(_missing(definition))
+        return _missing(definition) == (1 if value else 0)
     if definition.type == "MULTI_CHOICE":
         return _list_condition(definition, operator, value)
     column = value_of(definition)
-    present = _missing(definition) == false()
+    present = _missing(definition) == 0
     if operator in ("IN", "NOT_IN"):
         stored = [_sql_value(definition, v) for v in value]
         chosen = column.in_(stored) if stored else false()
-        return and_(present, chosen) if operator == "IN" else or_(_missing(definition), not_(chosen))
+        return and_(present, chosen) if operator == "IN" else or_(_missing(definition) == 1, not_(chosen))
     if operator in TEXT_OPERATORS:
         text = str(_sql_value(definition, value))
         escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -148,7 +151,8 @@ def custom_field_condition(definition: FieldDefinition, operator: str, value: An
         return and_(present, column.ilike(pattern, escape="\\"))
     compared = _sql_value(definition, value)
     if operator == "NE":
-        return or_(_missing(definition), column != (literal(compared, Boolean()) if isinstance(compared, bool) else compared))
+        return or_(_missing(definition) == 1,
+                   column != (literal(compared, Boolean()) if isinstance(compared, bool) else compared))
     if isinstance(compared, bool):
         compared = literal(compared, Boolean())
     compare = {"EQ": operators.eq, "LT": operators.lt, "LTE": operators.le, "GT": operators.gt, "GTE": operators.ge}
@@ -190,7 +194,7 @@ def sort_position(definition: FieldDefinition, row: Record) -> list[Any]:
     stored = (row.custom_fields or {}).get(definition.name)
     if stored is not None and definition.type in NUMERIC_TYPES:
         stored = Decimal(str(stored))
-    return [stored is None, stored]
+    return [1 if stored is None else 0, stored]
 
 
 # The records table as the fields' indexes see it: its own MetaData, so that an index made
@@ -201,7 +205,8 @@ _RECORDS = Table("records", MetaData(), Column("id", Uuid()), Column("type", Str
 
 def field_index(definition: FieldDefinition, name: str) -> Index:
     """The index a sortable field's value is read through (created with the field)."""
-    return Index(name, _RECORDS.c.type, _missing(definition, _RECORDS), value_of(definition, _RECORDS), _RECORDS.c.id)
+    missing = Grouping(_missing(definition, _RECORDS))  # PostgreSQL wants a CASE in parentheses here
+    return Index(name, _RECORDS.c.type, missing, value_of(definition, _RECORDS), _RECORDS.c.id)
 
 
 def index_name(definition_id: uuid.UUID) -> str:
