@@ -185,8 +185,8 @@ def custom_field_sort_key(definition: FieldDefinition, descending: bool = False)
     """Two keys: "has no value" (so missing values sort last ascending on both databases),
     then the value. The caller appends its unique tie-breaker (the id)."""
     name = f"CF:{definition.name}"
-    return [SortKey(f"{name}:missing", _missing(definition), descending),
-            SortKey(name, value_of(definition), descending)]
+    return [SortKey(f"{name}:missing", _missing(definition), descending, seek=True),
+            SortKey(name, value_of(definition), descending, seek=True)]
 
 
 def sort_position(definition: FieldDefinition, row: Record) -> list[Any]:
