@@ -53,7 +53,8 @@ async def load(conn: AsyncConnection, data: list[tuple[uuid.UUID, str, int | Non
     await conn.execute(text("CREATE INDEX ix_records_type_name ON records (type, name)"))
     await conn.execute(text(f"CREATE TABLE custom_values (field_id INTEGER, record_id {uuid_type}, "
                             "number_value NUMERIC, text_value VARCHAR(2000), PRIMARY KEY (field_id, record_id))"))
-    await conn.execute(text("CREATE INDEX ix_custom_values_number ON custom_values (field_id, number_value, record_id)"))
+    await conn.execute(text("CREATE INDEX ix_custom_values_number "
+                            "ON custom_values (field_id, number_value, record_id)"))
     await conn.execute(text("CREATE INDEX ix_custom_values_record ON custom_values (record_id, field_id)"))
     ident = (lambda u: u) if uuid_type == "UUID" else (lambda u: u.hex)
     for start in range(0, len(data), 20_000):

@@ -105,7 +105,8 @@ async def list_conditions(info: Info, record_type: str,
     return queries.conditions_sql(definitions, plain, ("filter", "customFields"), _read_id)
 
 
-async def custom_order(info: Info, record_type: str, order_by: Sequence[Any] | None) -> tuple[list[SortKey], Any] | None:
+async def custom_order(info: Info, record_type: str,
+                       order_by: Sequence[Any] | None) -> tuple[list[SortKey], Any] | None:
     """Sort keys and a cursor reader when `orderBy` names custom fields; else None."""
     if not order_by or all(o.field.value != "CUSTOM_FIELD" for o in order_by):
         return None

@@ -82,7 +82,8 @@ async def update_field(
     return row
 
 
-async def retire_field(session: AsyncSession, scope: Scope, field_id: uuid.UUID, now: datetime) -> CustomFieldDefinition:
+async def retire_field(session: AsyncSession, scope: Scope, field_id: uuid.UUID,
+                       now: datetime) -> CustomFieldDefinition:
     scope.require_configuration()
     row = await _live(session, field_id)
     if row.index_name:

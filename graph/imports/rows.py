@@ -102,7 +102,8 @@ class RowChecker:
         values: dict[str, Any] = {}
         for column, definition in self.custom:
             try:
-                value = custom_rules.stored_value(definition, custom_rules.parse_text(definition, raw.cells.get(column, "")))
+                text = raw.cells.get(column, "")
+                value = custom_rules.stored_value(definition, custom_rules.parse_text(definition, text))
             except ValueError as why:
                 problems.append(RowProblem(raw.number, ErrorCode.VALIDATION, f"{definition.name} {why}", column,
                                            definition.name))

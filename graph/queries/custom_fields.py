@@ -24,8 +24,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    JSON, Boolean, Column, case, ColumnElement, Index, MetaData, Numeric, String, Table, Uuid, and_, false, literal, not_, or_,
-    select,
+    JSON, Boolean, Column, ColumnElement, Index, MetaData, Numeric, String, Table, Uuid, and_, case, false,
+    literal, not_, or_, select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
@@ -230,7 +230,8 @@ async def definition_rows(session: AsyncSession, record_types: Sequence[str] | N
     return list(rows)
 
 
-async def definitions(session: AsyncSession, record_type: str, *, include_retired: bool = False) -> list[FieldDefinition]:
+async def definitions(session: AsyncSession, record_type: str, *,
+                      include_retired: bool = False) -> list[FieldDefinition]:
     return [as_rule(r) for r in await definition_rows(session, [record_type], include_retired=include_retired)]
 
 

@@ -90,7 +90,8 @@ def check_label(label: str, path: Sequence[str]) -> tuple[str, Problem | None]:
     return label, (_problem(path, f"label {why}") if why else None)
 
 
-def check_choices(choices: Sequence[str] | None, field_type: str, path: Sequence[str]) -> tuple[tuple[str, ...], list[Problem]]:
+def check_choices(choices: Sequence[str] | None, field_type: str,
+                  path: Sequence[str]) -> tuple[tuple[str, ...], list[Problem]]:
     """Choices are required for (only for) CHOICE and MULTI_CHOICE: trimmed, unique, usable."""
     wants = field_type in ("CHOICE", "MULTI_CHOICE")
     given = [c.strip() for c in choices or ()]
@@ -122,7 +123,8 @@ def check_definition(record_type: str, name: str, label: str, field_type: str, c
         problems.append(_problem(("input", "name"), "name must start with a lower-case letter and hold only "
                                                     "letters and digits (at most 40)"))
     elif any(d.name.casefold() == name.casefold() for d in existing):
-        problems.append(_problem(("input", "name"), f"a field named '{name}' exists already (retired names stay taken)"))
+        problems.append(_problem(("input", "name"),
+                                 f"a field named '{name}' exists already (retired names stay taken)"))
     label, label_problem = check_label(label, ("input", "label"))
     if label_problem:
         problems.append(label_problem)
