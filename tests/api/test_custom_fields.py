@@ -10,11 +10,13 @@ from typing import Any
 from sqlalchemy import select
 
 from graph.db import Database
-from graph.models import AuditEntry
+from graph.models import Account, AuditEntry, utcnow
 from resolvers.ids import parse_global_id
 from tests.api.test_import import csv_bytes, imported
 from tests.support.client import Api
+from tests.support.org import Org
 from tests.support.record_factories import account, table_counts
+from tests.support.sql_counter import SqlCounter
 
 FIELD = "field { id name label type required choices lookupType retired sortable version }"
 VALUES = """customFields { name label type
@@ -182,3 +184,42 @@ async def test_r_qry_2_only_administrators_define_fields(api: Api, db: Database)
     assert [f for _, f in codes(payload)] == [["input", "name"], ["input", "label"], ["input", "choices"],
                                               ["input", "lookupType"]]
     assert await table_counts(db) == before
+
+
+CUSTOM_PAGE = """query($first: Int!) {
+  accounts(first: $first, filter: {customFields: [{name: "seats", operator: GTE, value: "10"}]},
+           orderBy: [{field: CUSTOM_FIELD, customField: "seats", direction: DESC}]) {
+    edges { node { name customFields { name ... on NumberFieldValue { number }
+                                       ... on LookupFieldValue { record { name } } } } }
+  }
+}"""
+
+
+async def test_r_qry_2_a_page_with_custom_fields_costs_the_same_statements_for_5_and_40_rows(
+    api: Api, db: Database, org: Org, sql: SqlCounter,
+) -> None:
+    """Values come with the rows; the definitions are one statement per request, and the
+    lookups' records one batch."""
+    await define(api, "seats", "Seats", "NUMBER")
+    await define(api, "buyer", "Buyer", "LOOKUP", lookupType="ACCOUNT")
+    now, admin = utcnow(), org.users["admin"]
+    async with db.unit_of_work() as session:
+        target = Account(name="Target", state="ACTIVE", owner_id=admin, owning_business_unit_id=org.units["root"],
+                         created_by_id=admin, modified_by_id=admin, created_on=now, modified_on=now, version=1)
+        session.add(target)
+        await session.flush()
+        session.add_all(Account(
+            name=f"Account {i:03}", state="ACTIVE", owner_id=admin, owning_business_unit_id=org.units["root"],
+            created_by_id=admin, modified_by_id=admin, created_on=now, modified_on=now, version=1,
+            custom_fields={"seats": 10 + i, "buyer": str(target.id)}) for i in range(45))
+    counts = []
+    for size in (5, 40):
+        await api("{ viewer { roles } }")
+        with sql.count() as statements:
+            data = await api(CUSTOM_PAGE, {"first": size})
+        edges = data["accounts"]["edges"]
+        assert [e["node"]["name"] for e in edges] == [f"Account {44 - i:03}" for i in range(size)]
+        assert edges[0]["node"]["customFields"] == [{"name": "seats", "number": 54},
+                                                    {"name": "buyer", "record": {"name": "Target"}}]
+        counts.append(len(statements))
+    assert counts[0] == counts[1] <= 4, counts
