@@ -73,10 +73,12 @@ def json_queries(conn: AsyncConnection) -> dict[str, str]:
     table = Record.__table__
     keys = custom_field_sort_key(SEATS)
     order = [k.clause() for k in keys] + [table.c.id]
+    # As the API orders a list whose filter requires a value of the field (resolvers/custom_fields.py).
+    valued = [k.clause() for k in custom_field_sort_key(SEATS, has_value=True)] + [table.c.id]
     base = select(table.c.id, table.c.custom_fields).where(table.c.type == "ACCOUNT")
     middle = after([*keys], [0, 5000])
     return {
-        "filter+sort": compiled(conn, base.where(custom_field_condition(SEATS, "GTE", 5000)).order_by(*order)
+        "filter+sort": compiled(conn, base.where(custom_field_condition(SEATS, "GTE", 5000)).order_by(*valued)
                                 .limit(PAGE + 1)),
         "filter=": compiled(conn, base.where(custom_field_condition(SEATS, "EQ", 1234)).order_by(table.c.name)
                             .limit(PAGE + 1)),

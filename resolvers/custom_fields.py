@@ -105,19 +105,22 @@ async def list_conditions(info: Info, record_type: str,
     return queries.conditions_sql(definitions, plain, ("filter", "customFields"), _read_id)
 
 
-async def custom_order(info: Info, record_type: str,
-                       order_by: Sequence[Any] | None) -> tuple[list[SortKey], Any] | None:
-    """Sort keys and a cursor reader when `orderBy` names custom fields; else None."""
+async def custom_order(info: Info, record_type: str, order_by: Sequence[Any] | None,
+                       conditions: Sequence[CustomFieldCondition] | None = None) -> tuple[list[SortKey], Any] | None:
+    """Sort keys and a cursor reader when `orderBy` names custom fields; else None. The
+    filter's conditions tell which fields every listed record has a value of."""
     if not order_by or all(o.field.value != "CUSTOM_FIELD" for o in order_by):
         return None
     definitions = await info.context.loaders.custom_fields_by_type.load(record_type)
+    valued = {c.name.strip() for c in conditions or ()
+              if queries.requires_value(queries.Condition(c.name, c.operator.value, c.value, c.values))}
     keys: list[SortKey] = []
     for index, order in enumerate(order_by):
         descending = order.direction.value == "DESC"
         if order.field.value == "CUSTOM_FIELD":
             keys.extend(queries.ordered_by(definitions, (order.custom_field or "").strip(), descending,
-                                           ("orderBy", str(index))))
+                                           ("orderBy", str(index)), valued))
         else:
             keys.extend(record_queries.sort_keys([(order.field.value, descending)])[:-1])
-    keys.append(SortKey("ID", Record.id, keys[-1].descending))
+    keys.append(SortKey("ID", Record.id, keys[-1].descending, seek=True))
     return keys, queries.position_of(definitions)

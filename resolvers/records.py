@@ -79,9 +79,10 @@ async def record_page(info: Info, query: Any, order_by: Any, first: int | None, 
 
 
 async def _record_page(info: Info, record_type: str, flt: queries.RecordFilter, order_by: Any,
-                       first: int | None, after: str | None, last: int | None, before: str | None) -> Connection[Any]:
+                       first: int | None, after: str | None, last: int | None, before: str | None,
+                       conditions: Any = None) -> Connection[Any]:
     query = queries.list_query(info.context.scope, record_type, flt)
-    ordering = await custom_order(info, record_type, order_by)
+    ordering = await custom_order(info, record_type, order_by, conditions)
     return await record_page(info, query, order_by, first, after, last, before, ordering=ordering)
 
 
@@ -96,7 +97,7 @@ async def accounts(info: Info, filter: inputs.AccountFilter | None = None, order
     flt = queries.RecordFilter(text=f.text, owner_ids=_owner_ids(f.owner_ids), industry=f.industry,
                                city=f.city, include_inactive=include_inactive,
                                custom=await list_conditions(info, "ACCOUNT", f.custom_fields))
-    return await _record_page(info, "ACCOUNT", flt, order_by, first, after, last, before)
+    return await _record_page(info, "ACCOUNT", flt, order_by, first, after, last, before, f.custom_fields)
 
 
 async def contacts(info: Info, filter: inputs.ContactFilter | None = None, order_by: list[inputs.RecordOrder] | None = None,
@@ -108,7 +109,7 @@ async def contacts(info: Info, filter: inputs.ContactFilter | None = None, order
         account_id=decode_optional(f.account_id, {"Account"}, ("filter", "accountId")),
         include_inactive=include_inactive, custom=await list_conditions(info, "CONTACT", f.custom_fields),
     )
-    return await _record_page(info, "CONTACT", flt, order_by, first, after, last, before)
+    return await _record_page(info, "CONTACT", flt, order_by, first, after, last, before, f.custom_fields)
 
 
 async def quick_find(info: Info, text: str, first: int = 20) -> list[Any]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import operator as operators
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -181,12 +181,17 @@ def _sql_value(definition: FieldDefinition, value: Any) -> Any:
     return stored
 
 
-def custom_field_sort_key(definition: FieldDefinition, descending: bool = False) -> list[SortKey]:
+def custom_field_sort_key(definition: FieldDefinition, descending: bool = False, *,
+                          has_value: bool = False) -> list[SortKey]:
     """Two keys: "has no value" (so missing values sort last ascending on both databases),
-    then the value. The caller appends its unique tie-breaker (the id)."""
+    then the value; only the value when the filter already requires one (`has_value`: then
+    SQLite reads the index in order instead of sorting the matches). The caller appends its
+    unique tie-breaker (the id), with `seek` set."""
     name = f"CF:{definition.name}"
-    return [SortKey(f"{name}:missing", _missing(definition), descending, seek=True),
-            SortKey(name, value_of(definition), descending, seek=True)]
+    value = SortKey(name, value_of(definition), descending, seek=True)
+    if has_value:
+        return [value]
+    return [SortKey(f"{name}:missing", _missing(definition), descending, seek=True), value]
 
 
 def sort_position(definition: FieldDefinition, row: Record) -> list[Any]:
@@ -325,8 +330,16 @@ def _one(definition: FieldDefinition, text: str, read_id: IdReader | None, part:
         raise _Refused(part, str(why)) from None
 
 
+def requires_value(condition: Condition) -> bool:
+    """Does the condition hold only for records with a value (then an order by the field
+    needs no "has no value" key)?"""
+    if condition.operator == "IS_NULL":
+        return (condition.value or "true").strip().casefold() == "false"
+    return condition.operator not in ("NE", "NOT_IN")
+
+
 def ordered_by(definitions: Sequence[FieldDefinition], name: str, descending: bool,
-               prefix: Sequence[str]) -> list[SortKey]:
+               prefix: Sequence[str], valued: Collection[str] = ()) -> list[SortKey]:
     """The sort keys for `orderBy: {field: CUSTOM_FIELD, customField: name}`."""
     definition = next((d for d in definitions if d.name == name and not d.retired), None)
     if definition is None:
@@ -334,7 +347,7 @@ def ordered_by(definitions: Sequence[FieldDefinition], name: str, descending: bo
     if not definition.sortable:
         raise DomainError(ErrorCode.VALIDATION, f"{name} is a multi-choice field, which has no order",
                           (*prefix, "customField"))
-    return custom_field_sort_key(definition, descending)
+    return custom_field_sort_key(definition, descending, has_value=name in valued)
 
 
 def position_of(definitions: Sequence[FieldDefinition]) -> Callable[[Record, SortKey], Any]:

@@ -14,7 +14,13 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from graph.models import Record
-from graph.queries.custom_fields import custom_field_condition, custom_field_sort_key, field_index
+from graph.queries.custom_fields import (
+    Condition,
+    custom_field_condition,
+    custom_field_sort_key,
+    field_index,
+    requires_value,
+)
 from graph.rules.custom_fields import FieldDefinition
 
 N = FieldDefinition("n", "N", "NUMBER")
@@ -114,3 +120,14 @@ def test_a_page_in_the_fields_order_reads_its_index_in_order(session: Session) -
     sql = str(query.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
     plan = " ".join(str(r) for r in session.execute(text(f"EXPLAIN QUERY PLAN {sql}")).all())
     assert "USING INDEX ix_n" in plan and "TEMP B-TREE" not in plan
+
+
+@pytest.mark.parametrize(("operator", "value", "requires"), [
+    ("EQ", "1", True), ("GTE", "1", True), ("IN", None, True), ("CONTAINS", "a", True), ("NE", "1", False),
+    ("NOT_IN", None, False), ("IS_NULL", None, False), ("IS_NULL", "true", False), ("IS_NULL", "False", True),
+])
+def test_which_conditions_require_a_value(operator: str, value: str | None, requires: bool) -> None:
+    """Those let an order by the same field leave out its "has no value" key."""
+    assert requires_value(Condition("n", operator, value)) is requires
+    keys = custom_field_sort_key(N, has_value=requires)
+    assert [k.name for k in keys] == (["CF:n"] if requires else ["CF:n:missing", "CF:n"])
