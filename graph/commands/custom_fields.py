@@ -17,6 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.commands.common import any_record
+from graph.commands.outbox import publish
+from graph.events import OrganisationChanged
 from graph.models import CustomFieldDefinition, Record
 from graph.queries import custom_fields as queries
 from graph.rules import custom_fields as rules
@@ -42,6 +44,7 @@ async def define_field(
         await session.run_sync(lambda s: index.create(s.connection()))
     session.add(row)
     await session.flush()
+    await _announce(session, scope, row, "DEFINED", now)
     return row
 
 
@@ -79,6 +82,7 @@ async def update_field(
     row.modified_on = now
     row.version += 1
     await session.flush()
+    await _announce(session, scope, row, "UPDATED", now)
     return row
 
 
@@ -95,7 +99,15 @@ async def retire_field(session: AsyncSession, scope: Scope, field_id: uuid.UUID,
     row.modified_on = now
     row.version += 1
     await session.flush()
+    await _announce(session, scope, row, "RETIRED", now)
     return row
+
+
+async def _announce(session: AsyncSession, scope: Scope, row: CustomFieldDefinition, change: str,
+                    now: datetime) -> None:
+    """Like every administration change: a live event, and so an outbox row, which is what
+    tells cached responses (server/response_cache.py) that labels and values may differ now."""
+    await publish(session, [OrganisationChanged("CUSTOM_FIELD", row.id, change)], scope.user_id, now)
 
 
 async def _live(session: AsyncSession, field_id: uuid.UUID) -> CustomFieldDefinition:

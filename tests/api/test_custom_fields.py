@@ -123,8 +123,11 @@ async def test_r_qry_2_custom_field_walkthrough(api: Api, db: Database) -> None:
     by_renewal[0]["direction"] = "DESC"
     assert await names(api, None, by_renewal) == ["Blue Ltd", "Delta", "Acme", "Cobalt", "Foxtrot"]
 
-    # 5. Rename a label: values stay, the new label shows and maps the next import.
+    # 5. Rename a label: values stay, the new label shows in lists and maps the next import.
+    labels = '{ accounts(first: 1) { edges { node { customField(name: "tier") { label } } } } }'
+    assert (await api(labels))["accounts"]["edges"][0]["node"]["customField"] == {"label": "Customer tier"}
     renamed = await api.ok("updateCustomField", {"id": tier["id"], "label": "Service level"}, FIELD)
+    assert (await api(labels))["accounts"]["edges"][0]["node"]["customField"] == {"label": "Service level"}
     assert (renamed["field"]["label"], renamed["field"]["version"]) == ("Service level", 2)
     data = await api(f'query($id: ID!) {{ node(id: $id) {{ ... on Account {{ customField(name: "tier") {{ label }} }} }} }}',
                      {"id": acme["id"]})
