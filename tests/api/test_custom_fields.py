@@ -226,3 +226,27 @@ async def test_r_qry_2_a_page_with_custom_fields_costs_the_same_statements_for_5
                                                     {"name": "buyer", "record": {"name": "Target"}}]
         counts.append(len(statements))
     assert counts[0] == counts[1] <= 4, counts
+
+
+async def test_r_qry_2_a_cached_list_shows_a_renamed_label_at_once(
+    api: Api, db: Database, sql: SqlCounter, app: Any,
+) -> None:
+    """Lists of accounts are answered from the response cache until the next committed event:
+    relabelling a field is one, so no cached body shows the old label."""
+    from tests.perf.test_response_cache import HIT, read, stamp
+
+    tier = await define(api, "tier", "Tier", "CHOICE", choices=["Gold"])
+    await account(api, "Acme", as_="sales1", customFields=[{"name": "tier", "choice": "Gold"}])
+    labels = '{ accounts(first: 5) { edges { node { customField(name: "tier") { label } } } } }'
+    try:
+        await stamp(db)
+        first, _ = await read(api, sql, labels)
+        again, statements = await read(api, sql, labels)
+        assert statements == HIT and again == first
+        await api.ok("updateCustomField", {"id": tier["id"], "label": "Service level"}, FIELD)
+        await stamp(db)
+        fresh, statements = await read(api, sql, labels)
+        assert statements != HIT
+        assert fresh["data"]["accounts"]["edges"][0]["node"]["customField"] == {"label": "Service level"}
+    finally:
+        await app.state.response_cache.close()
