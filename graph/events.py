@@ -150,9 +150,9 @@ class OrganisationChanged(Event):
     """A user, team, unit or role was created or changed (R-ADM-*): the live event every
     administration mutation publishes, with the actor, after its commit."""
 
-    subject_type: str  # USER, TEAM, BUSINESS_UNIT, ROLE
+    subject_type: str  # USER, TEAM, BUSINESS_UNIT, ROLE, CUSTOM_FIELD
     subject_id: uuid.UUID
-    change: str  # CREATED, UPDATED, DEACTIVATED, ACTIVATED, ROLES_CHANGED, MEMBERS_CHANGED, …
+    change: str  # CREATED, UPDATED, DEACTIVATED, ACTIVATED, ROLES_CHANGED, MEMBERS_CHANGED, DEFINED, RETIRED, …
     kind: str = field(default="organisation.changed", init=False)
 
     def topics(self) -> list[str]:

@@ -14,6 +14,7 @@ from graph.queries import records as queries
 from graph.queries.paging import fetch_page, position
 from graph.rules.access import Scope
 from resolvers.context import Info
+from resolvers.custom_fields import custom_order, given_values, list_conditions
 from resolvers.filters import where_predicate
 from resolvers.ids import decode_id, decode_ids
 from resolvers.inputs import decode_optional, given
@@ -61,27 +62,34 @@ Prefetch = Callable[[Info, list[Any], dict[str, Any]], Awaitable[None]]
 
 
 async def record_page(info: Info, query: Any, order_by: Any, first: int | None, after: str | None,
-                      last: int | None, before: str | None, prefetch: Prefetch | None = None) -> Connection[Any]:
-    """A keyset page of records of any type, related rows prefetched, totalCount on demand."""
-    keys = queries.sort_keys([(o.field.value, o.direction.value == "DESC") for o in order_by or []])
+                      last: int | None, before: str | None, prefetch: Prefetch | None = None,
+                      ordering: tuple[list[Any], Any] | None = None) -> Connection[Any]:
+    """A keyset page of records of any type, related rows prefetched, totalCount on demand.
+
+    `ordering` (sort keys and how to read them from a row) replaces `order_by` when the
+    order names custom fields (resolvers/custom_fields.py `custom_order`).
+    """
+    keys, value_of = ordering or (queries.sort_keys([(o.field.value, o.direction.value == "DESC")
+                                                     for o in order_by or []]), None)
     request = page_request(keys, first, after, last, before)
     db = info.context.db
     async with db.read() as session:
         page = await fetch_page(session, query, keys, request)
     await (prefetch or prefetch_related)(info, page.rows, node_selection(info))
-    edges = [Edge(cursor=encode_cursor(keys, position(r, keys)), node=record_node(r)) for r in page.rows]
+    edges = [Edge(cursor=encode_cursor(keys, position(r, keys, value_of)), node=record_node(r)) for r in page.rows]
 
     return counted_connection(edges, page, db, query)
 
 
 async def _record_page(info: Info, record_type: str, flt: queries.RecordFilter, order_by: Any,
                        first: int | None, after: str | None, last: int | None, before: str | None,
-                       where: Any = None) -> Connection[Any]:
+                       where: Any = None, conditions: Any = None) -> Connection[Any]:
     query = queries.list_query(info.context.scope, record_type, flt)
     condition = where_predicate(where, info.context.scope)
     if condition is not None:
         query = query.where(condition)
-    return await record_page(info, query, order_by, first, after, last, before)
+    ordering = await custom_order(info, record_type, order_by, conditions)
+    return await record_page(info, query, order_by, first, after, last, before, ordering=ordering)
 
 
 def _owner_ids(ids: list[str] | None) -> list[Any] | None:
@@ -94,8 +102,9 @@ async def accounts(info: Info, filter: inputs.AccountFilter | None = None, order
                    where: AccountWhere | None = None) -> Connection[Account]:
     f = filter or inputs.AccountFilter()
     flt = queries.RecordFilter(text=f.text, owner_ids=_owner_ids(f.owner_ids), industry=f.industry,
-                               city=f.city, include_inactive=include_inactive)
-    return await _record_page(info, "ACCOUNT", flt, order_by, first, after, last, before, where)
+                               city=f.city, include_inactive=include_inactive,
+                               custom=await list_conditions(info, "ACCOUNT", f.custom_fields))
+    return await _record_page(info, "ACCOUNT", flt, order_by, first, after, last, before, where, f.custom_fields)
 
 
 async def contacts(info: Info, filter: inputs.ContactFilter | None = None, order_by: list[inputs.RecordOrder] | None = None,
@@ -106,9 +115,9 @@ async def contacts(info: Info, filter: inputs.ContactFilter | None = None, order
     flt = queries.RecordFilter(
         text=f.text, owner_ids=_owner_ids(f.owner_ids), email=f.email, city=f.city,
         account_id=decode_optional(f.account_id, {"Account"}, ("filter", "accountId")),
-        include_inactive=include_inactive,
+        include_inactive=include_inactive, custom=await list_conditions(info, "CONTACT", f.custom_fields),
     )
-    return await _record_page(info, "CONTACT", flt, order_by, first, after, last, before, where)
+    return await _record_page(info, "CONTACT", flt, order_by, first, after, last, before, where, f.custom_fields)
 
 
 async def quick_find(info: Info, text: str, first: int = 20) -> list[Any]:
@@ -128,18 +137,19 @@ async def _create(info: Info, record_type: str, input: Any, renames: dict[str, s
     """Create, or with `upsertBy` update the record the key finds (R-QRY-5)."""
     async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
         values = given(input, renames, ids=LINK_IDS,
-                       skip=("owner_id", "client_mutation_id", "upsert_by", "acknowledge_warnings"))
+                       skip=("owner_id", "client_mutation_id", "upsert_by", "acknowledge_warnings", "custom_fields"))
         ack = input.acknowledge_warnings
+        custom = given_values(getattr(input, "custom_fields", None))
         owner = decode_optional(input.owner_id, {"User", "Team"}, ("input", "ownerId"))
 
         async def create(checked: dict[str, Any]) -> Any:
             return await commands.create_record(session, scope, record_type, checked, now, owner_id=owner,
                                                 client_mutation_id=input.client_mutation_id,
-                                                acknowledge_warnings=ack)
+                                                acknowledge_warnings=ack, custom=custom)
 
         async def update(record_id: Any, checked: dict[str, Any]) -> Any:
             return await commands.update_record(session, scope, record_type, record_id, checked, now,
-                                                acknowledge_warnings=ack)
+                                                acknowledge_warnings=ack, custom=custom)
 
         row, created = await upsert.save(session, scope, record_type, values,
                                          input.upsert_by.value if input.upsert_by else None, create, update)
@@ -154,10 +164,11 @@ async def create_account(info: Info, input: inputs.CreateAccountInput) -> payloa
 async def update_account(info: Info, input: inputs.UpdateAccountInput) -> payloads.AccountPayload:
     async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
         record_id = decode_id(input.id, {"Account"}, ("input", "id"))
-        values = given(input, ids=LINK_IDS, skip=("id", "expected_version", "acknowledge_warnings"))
+        values = given(input, ids=LINK_IDS, skip=("id", "expected_version", "acknowledge_warnings", "custom_fields"))
         row = await commands.update_record(session, scope, "ACCOUNT", record_id, values, now,
                                            expected_version=input.expected_version,
-                                           acknowledge_warnings=input.acknowledge_warnings)
+                                           acknowledge_warnings=input.acknowledge_warnings,
+                                           custom=given_values(input.custom_fields))
         return {"account": record_node(row)}
     return await run_mutation(info, payloads.AccountPayload, work)
 
@@ -169,10 +180,12 @@ async def create_contact(info: Info, input: inputs.CreateContactInput) -> payloa
 async def update_contact(info: Info, input: inputs.UpdateContactInput) -> payloads.ContactPayload:
     async def work(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, Any]:
         record_id = decode_id(input.id, {"Contact"}, ("input", "id"))
-        values = given(input, CONTACT_RENAMES, ids=LINK_IDS, skip=("id", "expected_version", "acknowledge_warnings"))
+        values = given(input, CONTACT_RENAMES, ids=LINK_IDS,
+                       skip=("id", "expected_version", "acknowledge_warnings", "custom_fields"))
         row = await commands.update_record(session, scope, "CONTACT", record_id, values, now,
                                            expected_version=input.expected_version,
-                                           acknowledge_warnings=input.acknowledge_warnings)
+                                           acknowledge_warnings=input.acknowledge_warnings,
+                                           custom=given_values(input.custom_fields))
         return {"contact": record_node(row)}
     return await run_mutation(info, payloads.ContactPayload, work)
 

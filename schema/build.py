@@ -30,6 +30,7 @@ from schema.shape import shape_rule
 from schema.subscription import Subscription
 from schema.types.activities import ACTIVITY_TYPES
 from schema.types.notes import Attachment, Note
+from schema.types.custom_fields import CUSTOM_FIELD_TYPES
 from schema.types.records import Account, Contact
 from schema.types.sales import SALES_TYPES
 from schema.types.work_list import WORK_LIST_TYPES
@@ -109,7 +110,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
 
 def extra_types() -> list[Any]:
     """Types reachable only through interfaces must be named so the schema knows them."""
-    return [Account, Contact, *SALES_TYPES, *ACTIVITY_TYPES, Note, Attachment, *WORK_LIST_TYPES]
+    return [Account, Contact, *SALES_TYPES, *ACTIVITY_TYPES, Note, Attachment, *WORK_LIST_TYPES, *CUSTOM_FIELD_TYPES]
 
 
 def export_sdl(settings: Settings | None = None) -> str:

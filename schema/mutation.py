@@ -6,6 +6,7 @@ import strawberry
 
 from resolvers import activities, records
 from resolvers import imports as import_resolvers
+from resolvers import custom_fields as custom_field_resolvers
 from resolvers import metadata as metadata_resolvers
 from resolvers import sales
 from resolvers import notes as notes_resolvers
@@ -14,6 +15,7 @@ from resolvers import tracking as tracking_resolvers
 from resolvers import work_list as work_list_resolvers
 from schema.payloads import activities as ap
 from schema.payloads import imports as ip
+from schema.payloads import custom_fields as cfp
 from schema.payloads import metadata as mp
 from schema.payloads import sales as sp
 from schema.payloads import notes as np
@@ -76,6 +78,18 @@ class Mutation:
     rename_record_type: mp.RenameRecordTypePayload = strawberry.mutation(
         resolver=metadata_resolvers.rename_record_type,
         description="Administrators only: a record type's display names (R-REC-3).",
+    )
+    define_custom_field: cfp.CustomFieldPayload = strawberry.mutation(
+        resolver=custom_field_resolvers.define_custom_field,
+        description="Administrators only: add a typed field to accounts or contacts (R-QRY-2).",
+    )
+    update_custom_field: cfp.CustomFieldPayload = strawberry.mutation(
+        resolver=custom_field_resolvers.update_custom_field,
+        description="Administrators only: a custom field's label, choices or required flag.",
+    )
+    retire_custom_field: cfp.CustomFieldPayload = strawberry.mutation(
+        resolver=custom_field_resolvers.retire_custom_field,
+        description="Administrators only: hide a custom field and its values; its name stays taken.",
     )
     create_task: ap.TaskPayload = strawberry.mutation(
         resolver=activities.create_task, description="A task about a record, or a personal one (no regardingId)."

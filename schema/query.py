@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from resolvers import audit as audit_resolvers
+from resolvers import custom_fields as custom_field_resolvers
 from resolvers import metadata as metadata_resolvers
 from resolvers import activity_pages, nodes, records
 from resolvers import reports as report_resolvers
@@ -32,6 +33,7 @@ from schema.types.connection import Connection
 from schema.types.node import Node
 from schema.types.notes import AttachmentPolicy
 from schema.types.principals import BusinessUnit, Role, Team, User, Viewer
+from schema.types.custom_fields import CustomFieldDefinition
 from schema.types.metadata import RecordTypeInfo
 from schema.types.records import Account, Contact, Record
 from schema.types.reports import ActivityReport, PipelineReport
@@ -70,6 +72,11 @@ class Query:
     record_types: list[RecordTypeInfo] = strawberry.field(
         resolver=metadata_resolvers.record_types,
         description="Display names of the five record types, as an administrator renamed them (R-REC-3).",
+    )
+    custom_field_definitions: list[CustomFieldDefinition] = strawberry.field(
+        resolver=custom_field_resolvers.custom_field_definitions,
+        description="The custom fields of a record type (or of every type), in the order they were defined "
+                    "(R-QRY-2); `includeRetired` adds retired ones.",
     )
     activity_report: ActivityReport = strawberry.field(
         resolver=report_resolvers.activity_report,

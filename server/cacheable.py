@@ -126,6 +126,10 @@ REVIEWED_TYPES = frozenset({
     "Opportunity", "PageInfo", "PhoneCall", "Principal", "Record", "Sequence", "SequenceStepDefinition",
     "StateCount", "Task", "Team", "TextMessage", "TimelineConnection", "TimelineCounts", "TimelineEdge",
     "TimelineEntry", "TypeCount", "User",
+    # Custom field values (R-QRY-2): the record's own column, and definitions whose every
+    # change publishes an event (graph/commands/custom_fields.py).
+    "CustomFieldValue", "TextFieldValue", "NumberFieldValue", "DecimalFieldValue", "DateFieldValue",
+    "DateTimeFieldValue", "BooleanFieldValue", "ChoiceFieldValue", "MultiChoiceFieldValue", "LookupFieldValue",
 })
 
 

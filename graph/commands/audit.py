@@ -126,8 +126,22 @@ def changed_fields(row: Any) -> list[dict[str, Any]]:
         new = history.added[0] if history.added else None
         if old == new:
             continue
+        if attr.key == CUSTOM_VALUES:
+            changes.extend(custom_changes(old, new))
+            continue
         changes.append({"field": field_name(attr.key), "old": plain(old), "new": plain(new)})
     return changes
+
+
+CUSTOM_VALUES = "custom_fields"
+
+
+def custom_changes(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Custom fields (R-QRY-2) are one JSON column but audited one field at a time, like
+    built-in fields: `customFields.<name>`."""
+    old, new = old or {}, new or {}
+    return [{"field": f"customFields.{name}", "old": plain(old.get(name)), "new": plain(new.get(name))}
+            for name in sorted({*old, *new}) if old.get(name) != new.get(name)]
 
 
 def _stamped(row: Any) -> bool:

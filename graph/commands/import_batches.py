@@ -276,12 +276,12 @@ async def write_rows(session: AsyncSession, scope: Scope, record_type: str,
     for item, new_id, link_id in accepted:
         name = display_name(record_type, item.values)
         keys = duplicate_keys(record_type, {**item.values, "name": name})
-        rows.append((new_id, name, link_id, *keys.values(),
+        rows.append((new_id, name, link_id, item.custom, *keys.values(),
                      *[item.values.get(c, d) for c, d in zip(columns, defaults, strict=True)]))
     ids = [new_id for _, new_id, _ in accepted]
     connection = await session.connection()
     await insert_rows(connection, Record.__table__,
-                      ("id", "name", link_column, *KEY_COLUMNS, *columns), rows, same)
+                      ("id", "name", link_column, "custom_fields", *KEY_COLUMNS, *columns), rows, same)
     await insert_rows(connection, AuditEntry.__table__, ("subject_id",), [(i,) for i in ids], {
         "subject_kind": "RECORD", "subject_type": record_type, "action": "CREATED", "changes": [],
         "actor_id": actor, "changed_on": now, "version": 1})

@@ -39,6 +39,7 @@ from graph.imports.result import MAX_CREATED_IDS, ImportResult, RowProblem
 from graph.imports.rows import IdParser, RowChecker
 from graph.imports.tables import FileProblem, RawRow, Table, detect_format, open_table
 from graph.models import Principal, User
+from graph.queries import custom_fields as custom_field_queries
 from graph.queries.principals import build_scope
 from graph.rules.access import Depth, Scope
 from graph.rules.errors import DomainError, ErrorCode
@@ -80,9 +81,10 @@ async def import_records(
                           ("input", "upsertBy"))
     async with db.read() as session:
         owner = await owner_for(session, scope, request.owner_id, secured, "create")
+        custom = await custom_field_queries.definitions(session, record_type)
     table, total = await asyncio.to_thread(_read_through, request)
     try:
-        mapping = map_columns(record_type, table.headers, request.mapping)
+        mapping = map_columns(record_type, table.headers, request.mapping, custom)
         result = ImportResult(record_type, table.format, request.dry_run, mapping.columns, rows_in_file=total)
         writer = _Writer(db)
         run = _Run(db, writer, scope, request, owner, now, mapping, result, after_commit)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from graph.commands import sequences, timeline_index
+from graph.commands import custom_fields, sequences, timeline_index
 from graph.commands.duplicate_check import warn_of_duplicates
 from graph.commands.common import (
     any_record,
@@ -29,6 +29,7 @@ from graph.queries.sharing import granted
 from graph.events import RecordChanged
 from graph.models import RECORD_CLASSES, Account, Contact, Record
 from graph.rules import records as rules
+from graph.rules.custom_fields import GivenValue
 from graph.rules.access import Scope
 from graph.rules.errors import DomainError, ErrorCode, Problem
 
@@ -45,6 +46,7 @@ async def create_record(
     session: AsyncSession, scope: Scope, record_type: str, values: Mapping[str, Any], now: datetime,
     *, owner_id: uuid.UUID | None = None, client_mutation_id: str | None = None,
     acknowledge_warnings: bool = True,
+    custom: Sequence[GivenValue] | None = None,
 ) -> Record:
     """A new account or contact; a likely duplicate (R-QRY-3) is a warning to acknowledge."""
     operation = f"create:{record_type}"
@@ -63,6 +65,7 @@ async def create_record(
     row.owner_id = owner.id
     row.owning_business_unit_id = owner.business_unit_id
     stamp_new(row, scope.user_id, now)
+    await custom_fields.write_values(session, scope, row, custom, creating=True)
     session.add(row)
     await session.flush()
     remember(session, scope.user_id, operation, client_mutation_id, row.id, now)
@@ -74,6 +77,7 @@ async def update_record(
     session: AsyncSession, scope: Scope, record_type: str, record_id: uuid.UUID,
     values: Mapping[str, Any], now: datetime, *, expected_version: int | None = None,
     acknowledge_warnings: bool = True,
+    custom: Sequence[GivenValue] | None = None,
 ) -> Record:
     row = await record_for(session, scope, RECORD_CLASSES[record_type], record_id, "write")
     if row.type != record_type:
@@ -85,6 +89,7 @@ async def update_record(
     moved_from = row.account_id
     for key, value in cleaned.items():
         setattr(row, key, value)
+    custom_changed = await custom_fields.write_values(session, scope, row, custom, creating=False)
     merged = {f: getattr(row, f, None) for f in ("name", "first_name", "last_name", "topic")}
     row.name = rules.display_name(record_type, merged)
     with session.no_autoflush:
@@ -94,7 +99,8 @@ async def update_record(
     await session.flush()
     if "account_id" in cleaned and cleaned["account_id"] != moved_from:
         await timeline_index.record_moved(session, row.id, now, scope.user_id)
-    await publish(session, [RecordChanged(row.id, record_type, "UPDATED", tuple(sorted(cleaned)))], scope.user_id, now)
+    changed = (*sorted(cleaned), *(f"customFields.{name}" for name in custom_changed))
+    await publish(session, [RecordChanged(row.id, record_type, "UPDATED", changed)], scope.user_id, now)
     return row
 
 

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from graph.rules import records as record_rules
+from graph.rules.custom_fields import FieldDefinition
 from graph.rules.errors import DomainError, ErrorCode, Problem
 
 # Storage names of the plain text fields, the yes/no fields and the link, per record type.
@@ -85,23 +86,44 @@ def api_name(record_type: str, storage: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
+# Custom fields (R-QRY-2) fill `custom_fields`; their storage names say which field.
+CUSTOM_PREFIX = "custom:"
+# Lookups name a record by id, which the import does not check yet: they are not importable.
+NOT_IMPORTABLE = ("LOOKUP",)
+
+
 @dataclass(frozen=True)
 class ColumnMapping:
     record_type: str
     # Every header of the file in order, with the API field it fills (None: ignored).
     columns: tuple[tuple[str, str | None], ...]
+    # The type's custom fields that columns may fill (matched by label, or by name).
+    custom: tuple[FieldDefinition, ...] = ()
 
     @property
     def mapped(self) -> tuple[tuple[str, str], ...]:
         return tuple((c, f) for c, f in self.columns if f is not None)
 
 
+def custom_fields_of(custom: Sequence[FieldDefinition]) -> dict[str, str]:
+    """API name → storage name of the importable custom fields."""
+    return {d.name: CUSTOM_PREFIX + d.name for d in custom if not d.retired and d.type not in NOT_IMPORTABLE}
+
+
 def map_columns(record_type: str, headers: Sequence[str],
-                explicit: Sequence[tuple[str, str | None]] | None = None) -> ColumnMapping:
-    """Auto-map the headers, apply the explicit mapping, and require the required fields."""
-    fields = fields_of(record_type)
+                explicit: Sequence[tuple[str, str | None]] | None = None,
+                custom: Sequence[FieldDefinition] = ()) -> ColumnMapping:
+    """Auto-map the headers, apply the explicit mapping, and require the required fields.
+
+    A custom field matches a header equal to its label (or name), case, spaces and
+    punctuation ignored; a built-in field's name or alias wins over a label.
+    """
+    importable = [d for d in custom if d.name in custom_fields_of(custom)]
+    fields = {**custom_fields_of(importable), **fields_of(record_type)}
     chosen = _explicit(record_type, headers, explicit or (), fields)
     by_alias = _alias_index(record_type, fields)
+    for definition in importable:
+        by_alias.setdefault(normalise(definition.label), definition.name)
     taken = {f for f in chosen.values() if f is not None}
     columns: list[tuple[str, str | None]] = []
     for header in headers:
@@ -114,7 +136,7 @@ def map_columns(record_type: str, headers: Sequence[str],
             columns.append((header, field))
         else:
             columns.append((header, None))
-    mapping = ColumnMapping(record_type, tuple(columns))
+    mapping = ColumnMapping(record_type, tuple(columns), tuple(importable))
     _require(record_type, mapping, fields)
     return mapping
 
@@ -174,6 +196,7 @@ def _require(record_type: str, mapping: ColumnMapping, fields: Mapping[str, str]
     filled = {fields[f] for _, f in mapping.mapped}
     missing = [api_name(record_type, n) for n in record_rules.REQUIRED.get(record_type, ())
                if n not in filled]
+    missing += [d.name for d in mapping.custom if d.required and CUSTOM_PREFIX + d.name not in filled]
     if missing:
         raise DomainError(problems=[
             Problem(ErrorCode.VALIDATION,

@@ -13,9 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from graph.imports.mapping import FLAG_FIELDS, LINK_FIELDS, ColumnMapping, fields_of
+from graph.imports.mapping import CUSTOM_PREFIX, FLAG_FIELDS, LINK_FIELDS, ColumnMapping, custom_fields_of, fields_of
 from graph.imports.result import RowProblem
 from graph.imports.tables import RawRow
+from graph.rules import custom_fields as custom_rules
 from graph.rules import records as record_rules
 from graph.rules.errors import DomainError, ErrorCode
 
@@ -36,6 +37,7 @@ class Candidate:
     link_column: str | None = None
     email_key: str | None = None  # the email, lower-cased, for duplicate detection
     email_column: str | None = None
+    custom: dict[str, Any] | None = None  # custom field values as stored (R-QRY-2), None if none
 
 
 class RowChecker:
@@ -43,7 +45,9 @@ class RowChecker:
 
     def __init__(self, mapping: ColumnMapping) -> None:
         self.record_type = mapping.record_type
-        fields = fields_of(self.record_type)
+        fields = {**custom_fields_of(mapping.custom), **fields_of(self.record_type)}
+        definitions = {d.name: d for d in mapping.custom}
+        self.custom: list[tuple[str, custom_rules.FieldDefinition]] = []  # (column, definition)
         link_field, _ = LINK_FIELDS[self.record_type]
         flags = set(FLAG_FIELDS[self.record_type])
         self.text: list[tuple[str, str]] = []  # (column, storage name)
@@ -52,7 +56,9 @@ class RowChecker:
         self.email_column: str | None = None
         for column, field in mapping.mapped:
             storage = fields[field]
-            if field == link_field:
+            if storage.startswith(CUSTOM_PREFIX):
+                self.custom.append((column, definitions[field]))
+            elif field == link_field:
                 self.link = (column, field)
             elif storage in flags:
                 self.flags.append((column, field, storage))
@@ -84,11 +90,30 @@ class RowChecker:
                                            f"{field} must be yes or no (true/false, 1/0), not '{text[:40]}'",
                                            column, field))
         link = self._link(raw, problems)
+        custom = self._custom(raw, problems)
         if problems:
             return problems
         email = cleaned.get("email")
         return Candidate(raw.number, cleaned, link, self.link[0] if self.link else None,
-                         email.lower() if email else None, self.email_column)
+                         email.lower() if email else None, self.email_column, custom or None)
+
+    def _custom(self, raw: RawRow, problems: list[RowProblem]) -> dict[str, Any]:
+        """The row's custom values as stored, each cell read per its field's type."""
+        values: dict[str, Any] = {}
+        for column, definition in self.custom:
+            try:
+                text = raw.cells.get(column, "")
+                value = custom_rules.stored_value(definition, custom_rules.parse_text(definition, text))
+            except ValueError as why:
+                problems.append(RowProblem(raw.number, ErrorCode.VALIDATION, f"{definition.name} {why}", column,
+                                           definition.name))
+                continue
+            if value is None and definition.required:
+                problems.append(RowProblem(raw.number, ErrorCode.VALIDATION, f"{definition.name} is required", column,
+                                           definition.name))
+            elif value is not None:
+                values[definition.name] = value
+        return values
 
     def _link(self, raw: RawRow, problems: list[RowProblem]) -> str | None:
         if self.link is None:

@@ -2,6 +2,7 @@
 
 from graph.models.activities import Activity, ActivityParty
 from graph.models.audit import AuditEntry
+from graph.models.custom_fields import CustomFieldDefinition
 from graph.models.base import Base, new_id, utcnow
 from graph.models.mail import EmailSend
 from graph.models.notes import Attachment, Note
@@ -35,7 +36,7 @@ from graph.models.webhooks import Webhook, WebhookDelivery
 
 __all__ = [
     "RECORD_CLASSES", "Account", "Activity", "ActivityParty", "ApiToken", "Attachment", "AuditEntry", "Base",
-    "BusinessUnit", "Case", "Contact", "EmailSend", "EventTopic", "IdempotencyKey", "Lead", "Note",
+    "BusinessUnit", "Case", "Contact", "CustomFieldDefinition", "EmailSend", "EventTopic", "IdempotencyKey", "Lead", "Note",
     "Opportunity", "OrgSettings", "OutboxEvent", "Principal", "Record", "RecordGrant", "RecordSequence",
     "RecordStep", "Role", "RolePrivilege", "Sequence", "SequenceStep", "Team", "TeamMember", "TeamRole",
     "TimelineCount", "TimelineEntry", "User", "UserRole", "Webhook", "WebhookDelivery", "new_id", "utcnow",

@@ -9,8 +9,10 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, event, func, text
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, event, func, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from graph.models.base import Base, Stamped, new_id
@@ -83,6 +85,10 @@ class Record(Stamped, Base):
     deleted_by_id: Mapped[uuid.UUID | None]
     # Merge: the record that absorbed this one (it is INACTIVE).
     merged_into_id: Mapped[uuid.UUID | None]
+    # Values of the type's custom fields (R-QRY-2), by field name; None when it has none.
+    # Indexed per field by expression (graph/queries/custom_fields.py, docs/custom-fields.md).
+    custom_fields: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql"))
 
     __mapper_args__ = {"polymorphic_on": "type", "polymorphic_abstract": True, "with_polymorphic": "*"}
 

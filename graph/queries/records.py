@@ -14,6 +14,7 @@ from graph.models import RECORD_CLASSES, Account, Record
 from graph.queries.sharing import shared_with
 from graph.queries.keyset import SortKey
 from graph.rules.access import Scope
+from graph.rules.errors import DomainError, ErrorCode
 from graph.rules.records import check_filter_text
 
 ORDER_COLUMNS = {
@@ -35,6 +36,8 @@ class RecordFilter:
     states: Sequence[str] | None = None
     include_inactive: bool = False
     extra: dict[str, object] = field(default_factory=dict)
+    # Conditions on custom fields (graph/queries/custom_fields.py), all of which must hold.
+    custom: Sequence[ColumnElement[bool]] = ()
 
 
 def readable(scope: Scope, record_type: str, table: Any = None, *, deleted: bool = False) -> ColumnElement[bool]:
@@ -88,10 +91,15 @@ def list_query(scope: Scope, record_type: str, flt: RecordFilter) -> Select[tupl
         conditions.append(func.lower(Account.industry) == flt.industry.strip().lower())
     if flt.city:
         conditions.append(func.lower(Record.city) == flt.city.strip().lower())
+    conditions.extend(flt.custom)
     return select(cls).where(*conditions)
 
 
 def sort_keys(order_by: Sequence[tuple[str, bool]]) -> list[SortKey]:
+    for index, (name, _) in enumerate(order_by):
+        if name not in ORDER_COLUMNS:  # CUSTOM_FIELD: only where the type's list reads custom fields
+            raise DomainError(ErrorCode.VALIDATION, f"this list cannot be ordered by {name}",
+                              ("orderBy", str(index), "field"))
     keys = [SortKey(name, ORDER_COLUMNS[name], desc) for name, desc in order_by]
     if not keys:
         keys = [SortKey("NAME", Record.name)]

@@ -9,6 +9,7 @@ from graph.rules.access import Scope
 from resolvers.loaders.activity_by_id import ActivityByIdLoader
 from resolvers.loaders.attachments_by_owner import AttachmentsByOwnerLoader
 from resolvers.loaders.business_unit_by_id import BusinessUnitByIdLoader
+from resolvers.loaders.custom_fields_by_type import CustomFieldsByTypeLoader
 from resolvers.loaders.members_by_team import MembersByTeamLoader
 from resolvers.loaders.note_by_id import NoteByIdLoader
 from resolvers.loaders.notes_by_activity import NotesByActivityLoader
@@ -34,6 +35,7 @@ class Loaders:
     teams_by_user: TeamsByUserLoader
     members_by_team: MembersByTeamLoader
     privileges_by_role: PrivilegesByRoleLoader
+    custom_fields_by_type: CustomFieldsByTypeLoader
 
     @classmethod
     def for_viewer(cls, db: Database, scope: Scope) -> Loaders:
@@ -50,4 +52,5 @@ class Loaders:
             teams_by_user=TeamsByUserLoader(db),
             members_by_team=MembersByTeamLoader(db),
             privileges_by_role=PrivilegesByRoleLoader(db),
+            custom_fields_by_type=CustomFieldsByTypeLoader(db),
         )

@@ -7,6 +7,7 @@ from enum import Enum
 import strawberry
 
 from schema.inputs.common import AddressInput, OrderDirection
+from schema.inputs.custom_fields import CustomFieldCondition, CustomFieldInput
 
 
 @strawberry.enum(description="The alternate key a create mutation or an import finds an existing record by "
@@ -27,12 +28,16 @@ class RecordOrderField(Enum):
     NAME = "NAME"
     CREATED_ON = "CREATED_ON"
     MODIFIED_ON = "MODIFIED_ON"
+    CUSTOM_FIELD = "CUSTOM_FIELD"
 
 
 @strawberry.input
 class RecordOrder:
     field: RecordOrderField
     direction: OrderDirection = OrderDirection.ASC
+    custom_field: str | None = strawberry.field(
+        default=None, description="With `field: CUSTOM_FIELD`: the custom field's name; records without a value "
+                                  "come last ascending, first descending.")
 
 
 @strawberry.input(description="Narrow a list of accounts; every given condition must hold.")
@@ -41,6 +46,8 @@ class AccountFilter:
     owner_ids: list[strawberry.ID] | None = None
     industry: str | None = None
     city: str | None = None
+    custom_fields: list[CustomFieldCondition] | None = strawberry.field(
+        default=None, description="Conditions on custom fields (R-QRY-2); all must hold.")
 
 
 @strawberry.input(description="Narrow a list of contacts; every given condition must hold.")
@@ -50,6 +57,8 @@ class ContactFilter:
     account_id: strawberry.ID | None = None
     email: str | None = None
     city: str | None = None
+    custom_fields: list[CustomFieldCondition] | None = strawberry.field(
+        default=None, description="Conditions on custom fields (R-QRY-2); all must hold.")
 
 
 @strawberry.input
@@ -71,6 +80,8 @@ class CreateAccountInput:
     upsert_by: UpsertKey | None = strawberry.field(default=None, description=UPSERT_HELP)
     acknowledge_warnings: bool = strawberry.field(
         default=False, description="Save even when it looks like a duplicate of another record (R-QRY-3).")
+    custom_fields: list[CustomFieldInput] | None = strawberry.field(
+        default=None, description="Custom field values (R-QRY-2); fields not named keep their values.")
 
 
 @strawberry.input(description="Only the fields given change; null clears an optional field.")
@@ -89,6 +100,8 @@ class UpdateAccountInput:
     primary_contact_id: strawberry.ID | None = strawberry.UNSET
     acknowledge_warnings: bool = strawberry.field(
         default=False, description="Save even when it looks like a duplicate of another record (R-QRY-3).")
+    custom_fields: list[CustomFieldInput] | None = strawberry.field(
+        default=None, description="Custom field values (R-QRY-2); fields not named keep their values.")
 
 
 @strawberry.input
@@ -111,6 +124,8 @@ class CreateContactInput:
     upsert_by: UpsertKey | None = strawberry.field(default=None, description=UPSERT_HELP)
     acknowledge_warnings: bool = strawberry.field(
         default=False, description="Save even when it looks like a duplicate of another record (R-QRY-3).")
+    custom_fields: list[CustomFieldInput] | None = strawberry.field(
+        default=None, description="Custom field values (R-QRY-2); fields not named keep their values.")
 
 
 @strawberry.input(description="Only the fields given change; null clears an optional field.")
@@ -130,6 +145,8 @@ class UpdateContactInput:
     do_not_text: bool | None = strawberry.UNSET
     acknowledge_warnings: bool = strawberry.field(
         default=False, description="Save even when it looks like a duplicate of another record (R-QRY-3).")
+    custom_fields: list[CustomFieldInput] | None = strawberry.field(
+        default=None, description="Custom field values (R-QRY-2); fields not named keep their values.")
 
 
 @strawberry.input

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -17,6 +17,12 @@ from resolvers.context import Info, now_or_later
 from resolvers.ids import to_global_id
 from schema.types.node import Node
 from schema.types.principals import Principal, User
+
+if TYPE_CHECKING:
+    from schema.types.custom_fields import CustomFieldValue
+
+# Custom field values name records (lookups), so their module imports this one: lazily here.
+CustomFieldValueRef = Annotated["CustomFieldValue", strawberry.lazy("schema.types.custom_fields")]
 
 
 @strawberry.type(description="A postal address.")
@@ -33,6 +39,8 @@ class Record(Node):
     owner_id: strawberry.Private[uuid.UUID]
     created_by_id: strawberry.Private[uuid.UUID]
     modified_by_id: strawberry.Private[uuid.UUID]
+    record_type: strawberry.Private[str]
+    custom_values: strawberry.Private[dict[str, Any] | None]
     name: str = strawberry.field(description="Display name: account name, contact full name, topic or title.")
     state: str
     status_reason: str | None
@@ -58,12 +66,30 @@ class Record(Node):
     def modified_by(self, info: Info) -> Principal | None:
         return now_or_later(info.context.loaders.principal_by_id, self.modified_by_id)
 
+    @strawberry.field(description="The values of the type's custom fields that this record has (R-QRY-2), "
+                                  "in the order the fields were defined; `customFieldDefinitions` lists the fields.")
+    async def custom_fields(self, info: Info) -> list[CustomFieldValueRef]:
+        from schema.types.custom_fields import field_values
+
+        definitions = await info.context.loaders.custom_fields_by_type.load(self.record_type)
+        return field_values(definitions, self.custom_values)
+
+    @strawberry.field(description="One custom field's value by its name; null when the record has none "
+                                  "or there is no such field.")
+    async def custom_field(self, info: Info, name: str) -> CustomFieldValueRef | None:
+        from schema.types.custom_fields import field_value
+
+        definitions = await info.context.loaders.custom_fields_by_type.load(self.record_type)
+        definition = next((d for d in definitions if d.name == name), None)
+        return field_value(definition, (self.custom_values or {}).get(name)) if definition else None
+
 
 def _common(row: models.Record, type_name: str) -> dict[str, Any]:
     return {
         "id": strawberry.ID(to_global_id(type_name, row.id)), "raw_id": row.id,
         "owner_id": row.owner_id, "created_by_id": row.created_by_id,
-        "modified_by_id": row.modified_by_id, "name": row.name, "state": row.state,
+        "modified_by_id": row.modified_by_id, "record_type": row.type, "custom_values": row.custom_fields,
+        "name": row.name, "state": row.state,
         "status_reason": row.status_reason, "created_on": row.created_on,
         "modified_on": row.modified_on, "version": row.version,
         "external_id": row.external_id, "merged_into_id": row.merged_into_id,

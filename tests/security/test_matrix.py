@@ -432,6 +432,17 @@ def operations() -> dict[str, list[Op]]:
         "removeRoles": [admin_op("removeRoles", lambda c: {"principalId": mine(c, "user"),
                                                             "roleIds": [c.world.shared["role:salesperson"]]},
                                  selection="principal { __typename }")],
+        # --- custom fields (R-QRY-2): administrators define, everyone reads the definitions ---
+        "customFieldDefinitions": [Q("customFieldDefinitions", "self", None, "{ customFieldDefinitions { name } }",
+                                     lambda c: {}, per_ownership=False)],
+        "defineCustomField": [admin_op("defineCustomField", lambda c: {
+            "recordType": "CONTACT", "name": f"f{uuid.uuid4().hex[:12]}", "label": f"F {uuid.uuid4()}",
+            "type": "TEXT"}, selection="field { id }")],
+        "updateCustomField": [admin_op("updateCustomField", lambda c: {"id": mine(c, "field"),
+                                                                        "label": f"L {uuid.uuid4()}"},
+                                       selection="field { id }")],
+        "retireCustomField": [admin_op("retireCustomField", lambda c: {"id": mine(c, "retire_field")},
+                                       selection="field { id }")],
         # --- self-service (R-AUTH-2): everyone, on their own profile and tokens ---
         "myTokens": [Q("myTokens", "self", None, "{ myTokens { id } }", lambda c: {}, per_ownership=False)],
         "updateMyProfile": [M("updateMyProfile", "self", None, lambda c: {"mobilePhone": "+1 555 0199"},
@@ -882,3 +893,7 @@ async def admin_targets(api: Api, world: Any) -> None:
         world.shared[f"token:{viewer}"] = spare["token"]["id"]
         world.shared[f"role:{viewer}"] = await made("copyRole", {
             "roleId": roles["salesperson"], "name": f"Role {viewer}"}, "role")
+        for kind in ("field", "retire_field"):
+            world.shared[f"{kind}:{viewer}"] = await made("defineCustomField", {
+                "recordType": "CONTACT", "name": f"{kind.replace('_', '')}{viewer}", "label": f"{kind} {viewer}",
+                "type": "TEXT"}, "field")

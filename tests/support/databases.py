@@ -99,6 +99,11 @@ class PostgresRun:
         tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
         async with db.writer.begin() as conn:
             await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            # Custom fields' indexes are made at run time (graph/commands/custom_fields.py).
+            found = await conn.execute(text("SELECT indexname FROM pg_indexes WHERE schemaname = :schema "
+                                            "AND indexname LIKE 'ix\\_records\\_cf\\_%'"), {"schema": self.schema})
+            for (name,) in found.all():
+                await conn.execute(text(f'DROP INDEX "{self.schema}"."{name}"'))
         await _organise(db)
         return db
 

@@ -23,7 +23,7 @@ from graph.models.base import UTCDateTime
 from graph.rules.duplicates import keys_of
 
 revision: str = '0007'
-down_revision: str | Sequence[str] | None = '0005'
+down_revision: str | Sequence[str] | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
