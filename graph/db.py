@@ -37,7 +37,7 @@ import asyncio
 import math
 import time
 import traceback
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -163,6 +163,8 @@ class Database:
     # every writer goes straight to BEGIN IMMEDIATE as before; for comparisons).
     write_wait_seconds: float = DEFAULT_WRITE_WAIT_SECONDS
     _write_turn: asyncio.Lock | None = field(default=None, init=False, repr=False)
+    # What else holds connections to this database (graph/raw_reads.py): closed by `dispose`.
+    _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._read_sessions = async_sessionmaker(self.reader, expire_on_commit=False, autoflush=False)
@@ -233,6 +235,12 @@ class Database:
         finally:
             turn.release()
 
+    def on_dispose(self, close: Callable[[], Awaitable[None]]) -> None:
+        self._closers.append(close)
+
     async def dispose(self) -> None:
+        for close in self._closers:
+            await close()
+        self._closers.clear()
         for engine in self.engines:
             await engine.dispose()
