@@ -82,7 +82,9 @@ class RawReads:
         key = statement._generate_cache_key()
         entry = self._compiled.get(key.key) if key is not None else None
         if entry is None:
-            compiled = statement.compile(dialect=self.dialect)
+            # With its cache key, as `Connection.execute` compiles: the values extracted
+            # with a later key of the same shape then bind to this compiled form.
+            compiled = self.dialect.statement_compiler(self.dialect, statement, cache_key=key)
             expands = bool(compiled.post_compile_params or compiled.literal_execute_params)
             processors = tuple(column.type._cached_result_processor(self.dialect, None)
                                for column in statement.selected_columns)

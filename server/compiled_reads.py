@@ -67,7 +67,7 @@ class CompiledReads:
                 self.enabled = False
                 return None
             self.reads.on_statement.append(_count_statement)
-            self.planner = Planner(self.schema._schema, self.schema.validated_documents, self.reads,
+            self.planner = Planner(self.schema, self.schema.validated_documents, self.reads,
                                    max_cost=self.settings.max_cost,
                                    default_page_size=self.settings.default_page_size)
         return self.planner

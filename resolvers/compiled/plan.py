@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    FieldNode,
     GraphQLEnumType,
+    GraphQLField,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
@@ -17,7 +19,8 @@ from graphql import (
     is_non_null_type,
 )
 from graphql.execution.collect_fields import FieldDetails, FragmentDetails, collect_subfields
-from graphql.execution.values import VariableValues
+from graphql.execution.values import VariableValues, get_argument_values
+from strawberry.schema.schema_converter import get_arguments
 
 Row = Any
 Getter = Callable[[Row], Any]
@@ -38,6 +41,16 @@ class PlanContext:
     fragments: dict[str, FragmentDetails]
     variables: VariableValues
     operation: OperationDefinitionNode
+    strawberry: Any  # the Strawberry schema: its argument conversion
+
+    def arguments(self, definition: GraphQLField, node: FieldNode) -> dict[str, Any]:
+        """A field's arguments exactly as its resolver would receive them: coerced by
+        graphql-core, then converted by Strawberry (input classes, enums, python names)."""
+        coerced = get_argument_values(definition, node, self.variables)
+        _, kwargs = get_arguments(field=definition.extensions["strawberry-definition"], source=None,
+                                  info=None, kwargs=coerced, config=self.strawberry.config,  # type: ignore[arg-type]
+                                  scalar_registry=self.strawberry.schema_converter.scalar_registry)
+        return kwargs
 
     def subfields(self, runtime_type: GraphQLObjectType, details: list[FieldDetails]) -> dict[str, list[FieldDetails]]:
         """The fields selected on `runtime_type` under `details`, by response key, in

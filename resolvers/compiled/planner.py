@@ -86,9 +86,10 @@ class Plan:
 class Planner:
     """One per app: its schema, the documents Strawberry validated, the plans made of them."""
 
-    def __init__(self, schema: GraphQLSchema, documents: Any, reads: RawReads, *, max_cost: int,
+    def __init__(self, strawberry_schema: Any, documents: Any, reads: RawReads, *, max_cost: int,
                  default_page_size: int) -> None:
-        self.schema = schema
+        self.strawberry = strawberry_schema
+        self.schema: GraphQLSchema = strawberry_schema._schema
         self.documents = documents
         self.reads = reads
         self.max_cost = max_cost
@@ -113,7 +114,7 @@ class Planner:
                                     self.default_page_size)
             if cost > self.max_cost:
                 return None
-        ctx = PlanContext(self.schema, document.fragments, coerced, document.operation)
+        ctx = PlanContext(self.schema, document.fragments, coerced, document.operation, self.strawberry)
         key = (query, operation_name, tuple(coerced.coerced.get(n) for n in document.directive_variables))
         plan = self._plans.get(key)
         if plan is None:
@@ -143,7 +144,8 @@ class Planner:
         """The response bytes, or None when the run fell back (Strawberry answers)."""
         try:
             result = await prepared.plan.run(self.reads, scope, prepared.ctx)
-        except Fallback:
+        except Fallback as why:
+            log.debug("compiled run fell back: %s", why)
             return None
         except Exception:  # DomainError (Strawberry reports it), a database failure, a bug: all Strawberry's
             log.debug("compiled run fell back", exc_info=True)

@@ -13,7 +13,6 @@ from typing import Any
 
 from graphql import GraphQLField, GraphQLObjectType, get_named_type
 from graphql.execution.collect_fields import FieldDetails
-from graphql.execution.values import get_argument_values
 from sqlalchemy import func
 
 from graph import models
@@ -157,10 +156,10 @@ class TimelineRoot:
         return leaf(field_type, lambda row: row[index])
 
     async def run(self, reads: RawReads, scope: Scope, ctx: PlanContext) -> Any:
-        args = get_argument_values(self.definition, self.node, ctx.variables)
+        args = ctx.arguments(self.definition, self.node)
         given = args.get("filter")
         only_known_fields(given, TIMELINE_FILTER_FIELDS)
-        raw_id = decode_id(args["recordId"], RECORD_TYPE_NAMES, ("recordId",))
+        raw_id = decode_id(args["record_id"], RECORD_TYPE_NAMES, ("recordId",))
         flt = timeline_filter(given)
         rollup = args["rollup"].value
         request = page_request(timeline_queries.KEYS, args.get("first"), args.get("after"), args.get("last"),
@@ -202,12 +201,12 @@ class ActivitiesRoot:
         self.row_type = _row_type(columns.labels)
 
     async def run(self, reads: RawReads, scope: Scope, ctx: PlanContext) -> Any:
-        args = get_argument_values(self.definition, self.node, ctx.variables)
+        args = ctx.arguments(self.definition, self.node)
         given = args.get("filter")
         only_known_fields(given, ACTIVITY_FILTER_FIELDS)
         flt = activity_filter(scope, given)
         keys = activity_queries.sort_keys([(o.field.value, o.direction.value == "DESC")
-                                           for o in args.get("orderBy") or []])
+                                           for o in args.get("order_by") or []])
         request = page_request(keys, args.get("first"), args.get("after"), args.get("last"), args.get("before"))
         listed = activity_queries.list_query(scope, flt)
         query = listed.with_only_columns(*self.columns.expressions)

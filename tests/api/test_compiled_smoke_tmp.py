@@ -25,3 +25,35 @@ async def test_smoke(api, db, org, settings):
                 print(who, compiled.planner and compiled.planner._plans.keys(), str(a2)[:300])
                 assert a1 == b
                 assert a2 == b, (a2, b)
+
+async def test_compiled_answers(api, db, org, settings):
+    account = (await api.ok("createAccount", {"name": "Import Sports"}, "account { id }"))["account"]["id"]
+    await load_timeline(db, TimelineShape(activities=20, contacts=2), account_id=parse_global_id(account)[1],
+                        owners=[org.users[o] for o in ("sales1",)])
+    seen = []
+    for q, v in ((ROLLUP, {"id": account}), (PLAIN, {"owner": gid("User", org.users["sales1"])})):
+        await api.raw(q, v, as_="sales1")
+        compiled = api.http._transport.app.state.response_cache.app
+        compiled.reads.on_statement.append(seen.append)
+        r = await api.post(q, v, as_="sales1")
+        print(len(seen), seen[-1][:80] if seen else None, r.headers)
+        assert seen
+
+async def test_debug(api, db, org, settings):
+    v = {"owner": gid("User", org.users["sales1"])}
+    await api.raw(PLAIN, v, as_="sales1")
+    compiled = api.http._transport.app.state.response_cache.app
+    p = compiled.planner
+    print("doc", p.documents.get(PLAIN, None) is not None)
+    print("prep", p.prepare(PLAIN, None, v))
+    print(p._plans)
+
+async def test_debug2(api, db, org, settings):
+    v = {"owner": gid("User", org.users["sales1"])}
+    await api.raw(PLAIN, v, as_="sales1")
+    compiled = api.http._transport.app.state.response_cache.app
+    p = compiled.planner
+    prep = p.prepare(PLAIN, None, v)
+    scope = await compiled._scope({"type": "http", "headers": [(b"authorization", f"Bearer {org.tokens['sales1']}".encode())]})
+    print("scope", scope is not None)
+    print(await prep.plan.run(p.reads, scope, prep.ctx))
