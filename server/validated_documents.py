@@ -50,5 +50,8 @@ class RememberValidated(SchemaExtension):
         context = self.execution_context
         if (isinstance(context.query, str) and context.graphql_document is not None
                 and context.operation_type == OperationType.QUERY):
-            self.documents.add(context.query, context.operation_name, context.graphql_document)
+            # The name the request gave (None for a one-operation document), as the compiled
+            # path will look it up; `operation_name` would fill in the document's own.
+            provided = getattr(context, "_provided_operation_name", context.operation_name)
+            self.documents.add(context.query, provided, context.graphql_document)
         yield
