@@ -269,3 +269,70 @@ async def test_compiled_answers_equal_strawberrys(api: Api, db: Database, org: O
         assert got == expected, f"seed {run_seed}\n{case.viewer}: {case.document}\n{variables}"
     # Forged cursors, bad ids and empty pages fall back; most drawn documents are compiled.
     assert compiled_runs >= len(cases_run) // 2, (compiled_runs, len(cases_run), run_seed)
+
+
+ROLLUP = """query($id: ID!) { timeline(recordId: $id, first: 50) { totalCount nodes { ... on Activity {
+  id type subject state createdOn description owner { ... on User { id fullName } }
+  createdBy { ... on User { id fullName } } } } } }"""
+PLAIN = """query($owner: ID!, $first: Int!) { activities(filter: {ownerIds: [$owner]},
+  orderBy: [{field: CREATED_ON, direction: ASC}], first: $first) { nodes { id type subject state createdOn
+  description owner { ... on User { id fullName } } createdBy { ... on User { id fullName } } }
+  pageInfo { hasNextPage endCursor } edges { cursor } } }"""
+UNSUPPORTED = """query($id: ID!) { timeline(recordId: $id, first: 5) { nodes { ... on Activity { id
+  regarding { id name } } } } }"""
+
+
+async def test_the_bench_pages_cost_a_fixed_number_of_statements(
+    api: Api, db: Database, org: Org, compiled: tuple[httpx.AsyncClient, Any], reference: httpx.AsyncClient,
+) -> None:
+    """Authentication, the page and (when totalCount is asked) its count: the same
+    statements for 1 row or 60, all on the raw connection (none through the ORM's engine)."""
+    client, middleware = compiled
+    world = await build_world(api, db, org)
+    pages = [(ROLLUP, {"id": world.account}, 3), (PLAIN, {"owner": world.users["sales2"], "first": 1}, 2),
+             (PLAIN, {"owner": world.users["sales2"], "first": 60}, 2)]
+    for query, variables, expected in pages:
+        case = Case("", "sales1", query, variables, None)
+        await _post(client, org.tokens, case, variables)  # Strawberry validates it first
+        raw_statements: list[str] = []
+        middleware.reads.on_statement.append(raw_statements.append)
+        engine_statements: list[str] = []
+        from tests.support.sql_counter import SqlCounter
+        counter = SqlCounter(db)
+        with counter.count() as engine_statements:
+            got = await _post(client, org.tokens, case, variables)
+        middleware.reads.on_statement.remove(raw_statements.append)
+        assert got == await _post(reference, org.tokens, case, variables)
+        assert engine_statements == [] and len(raw_statements) == expected, (engine_statements, raw_statements)
+
+
+async def test_an_unsupported_document_is_executed_by_strawberry_whole(
+    api: Api, db: Database, org: Org, compiled: tuple[httpx.AsyncClient, Any], reference: httpx.AsyncClient,
+) -> None:
+    """A field the planner does not compile (`regarding`) sends the whole operation to
+    Strawberry: nothing runs on the raw connection, and the answer is Strawberry's."""
+    client, middleware = compiled
+    world = await build_world(api, db, org)
+    case = Case("timeline", "sales1", UNSUPPORTED, {"id": world.account}, None)
+    await _post(client, org.tokens, case, case.variables)
+    raw_statements: list[str] = []
+    middleware.reads.on_statement.append(raw_statements.append)
+    got = await _post(client, org.tokens, case, case.variables)
+    assert raw_statements == []
+    assert got == await _post(reference, org.tokens, case, case.variables)
+    assert got["data"]["timeline"]["nodes"]
+
+
+async def test_a_revoked_token_is_refused_at_once_on_the_compiled_path(
+    api: Api, db: Database, org: Org, compiled: tuple[httpx.AsyncClient, Any],
+) -> None:
+    client, _ = compiled
+    world = await build_world(api, db, org)
+    case = Case("timeline", "sales1", ROLLUP, {"id": world.account}, None)
+    for _ in range(2):
+        assert (await _post(client, org.tokens, case, case.variables))["data"]["timeline"]["totalCount"] > 0
+    tokens = await api("{ myTokens { id } }", as_="sales1")
+    for token in tokens["myTokens"]:
+        await api.ok("revokeMyToken", {"id": token["id"]}, "revokedId", as_="sales1")
+    refused = await _post(client, org.tokens, case, case.variables)
+    assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
