@@ -27,7 +27,7 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import text
@@ -42,6 +42,13 @@ COMPILED_MAX = 2048
 class _Compiled:
     compiled: Any
     expands: bool
+    processors: tuple[Callable[[Any], Any] | None, ...]
+
+
+class Prepared(NamedTuple):
+    sql: str
+    args: list[Any]
+    binds: tuple[Callable[[Any], Any] | None, ...]
     processors: tuple[Callable[[Any], Any] | None, ...]
 
 
@@ -77,8 +84,9 @@ class RawReads:
         name = make_url(self.db.url).database
         return bool(name) and name != ":memory:" and not name.startswith("file:")
 
-    def prepare(self, statement: Any) -> tuple[str, list[Any], tuple[Callable[[Any], Any] | None, ...]]:
-        """The SQL text, the bound arguments in order and the result processors of `statement`."""
+    def prepare(self, statement: Any) -> Prepared:
+        """The SQL text, the bound arguments in order (and each one's bind processor) and
+        the result processors of `statement`."""
         key = statement._generate_cache_key()
         entry = self._compiled.get(key.key) if key is not None else None
         if entry is None:
@@ -103,26 +111,30 @@ class RawReads:
         else:
             sql, names, binds = compiled.string, compiled.positiontup, compiled._bind_processors
         args = []
+        bind_processors = []
         for name in names or ():
             value = params[name]
             bind = binds.get(name)
+            bind_processors.append(bind)
             args.append(bind(value) if bind is not None and value is not None else value)
-        return sql, args, entry.processors
+        return Prepared(sql, args, tuple(bind_processors), entry.processors)
 
     async def fetch(self, statements: Sequence[Any]) -> list[list[tuple[Any, ...]]]:
         """The rows of each statement, run one after the other on one connection."""
-        prepared = [self.prepare(s) for s in statements]
-        for sql, _args, _processors in prepared:
+        return await self.fetch_prepared([self.prepare(s) for s in statements])
+
+    async def fetch_prepared(self, prepared: Sequence[Prepared]) -> list[list[tuple[Any, ...]]]:
+        for sql, _args, _binds, _processors in prepared:
             for observe in self.on_statement:
                 observe(sql)
         if self.db.is_sqlite:
             connection = self._sqlite or await self._open_sqlite()
-            found = [await connection.execute_fetchall(sql, args) for sql, args, _ in prepared]
+            found = [await connection.execute_fetchall(p.sql, p.args) for p in prepared]
         else:
             pool = self._pool or await self._open_pool()
             async with pool.acquire() as connection:
-                found = [await connection.fetch(sql, *args) for sql, args, _ in prepared]
-        return [_processed(rows, processors) for rows, (_, _, processors) in zip(found, prepared, strict=True)]
+                found = [await connection.fetch(p.sql, *p.args) for p in prepared]
+        return [_processed(rows, p.processors) for rows, p in zip(found, prepared, strict=True)]
 
     async def _open_pool(self) -> Any:
         import asyncpg

@@ -33,6 +33,7 @@ from graph.raw_reads import RawReads
 from graph.rules.access import Scope
 from resolvers.compiled.plan import Fallback, PlanContext, Unsupported
 from resolvers.compiled.roots import plan_root
+from resolvers.compiled.templates import Templates
 from schema.cost import estimate_cost
 
 log = logging.getLogger("relate.compiled")
@@ -76,7 +77,7 @@ class Plan:
                 raise Unsupported("directive")
             self.roots.append((key, plan_root(ctx, root_type, name, details)))
 
-    async def run(self, reads: RawReads, scope: Scope, ctx: PlanContext) -> dict[str, Any]:
+    async def run(self, reads: Templates, scope: Scope, ctx: PlanContext) -> dict[str, Any]:
         data: dict[str, Any] = {}
         for key, root in self.roots:
             data[key] = root if isinstance(root, str) else await root.run(reads, scope, ctx)
@@ -96,6 +97,7 @@ class Planner:
         self.default_page_size = default_page_size
         self._documents: dict[tuple[str, str | None], Document | object] = {}
         self._plans: OrderedDict[Any, Plan | object] = OrderedDict()
+        self.templates = Templates(reads)
 
     def prepare(self, query: str, operation_name: str | None, variables: Mapping[str, Any] | None) -> Prepared | None:
         """The plan for this request, or None: Strawberry answers it (unknown or
@@ -143,7 +145,7 @@ class Planner:
     async def run(self, prepared: Prepared, scope: Scope) -> bytes | None:
         """The response bytes, or None when the run fell back (Strawberry answers)."""
         try:
-            result = await prepared.plan.run(self.reads, scope, prepared.ctx)
+            result = await prepared.plan.run(self.templates, scope, prepared.ctx)
         except Fallback as why:
             log.debug("compiled run fell back: %s", why)
             return None

@@ -8,7 +8,8 @@ module does not list falls back, so a new filter can never be silently ignored.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from graphql import GraphQLField, GraphQLObjectType, get_named_type
@@ -19,10 +20,12 @@ from graph import models
 from graph.queries import activities as activity_queries
 from graph.queries import paging
 from graph.queries import timeline as timeline_queries
-from graph.raw_reads import RawReads
+from graph.queries.keyset import signature
+from graph.queries.paging import PageRequest
 from graph.rules.access import Scope
 from resolvers.activity_pages import activity_filter
 from resolvers.compiled.plan import Fallback, Getter, PlanContext, Unsupported, constant, leaf
+from resolvers.compiled.templates import Templates
 from resolvers.compiled.sources import ActivitySource, Columns, EntrySource, NoteSource, project_object
 from resolvers.ids import decode_id
 from resolvers.pagination import encode_cursor, page_request
@@ -143,6 +146,7 @@ class TimelineRoot:
         activity = ActivitySource(columns, "a_", principal_ids)
         note = NoteSource(columns, "n_", principal_ids)
         self.activity_id, self.note_id = columns.labels.index("a_id"), columns.labels.index("n_id")
+        self._caps: dict[Any, int | None] = {}
         entries = EntrySource(activity, note)
         connection_type = get_named_type(definition.type)
         assert isinstance(connection_type, GraphQLObjectType)
@@ -155,7 +159,7 @@ class TimelineRoot:
             raise Unsupported(f"TimelineEdge.{name}")
         return leaf(field_type, lambda row: row[index])
 
-    async def run(self, reads: RawReads, scope: Scope, ctx: PlanContext) -> Any:
+    async def run(self, reads: Templates, scope: Scope, ctx: PlanContext) -> Any:
         args = ctx.arguments(self.definition, self.node)
         given = args.get("filter")
         only_known_fields(given, TIMELINE_FILTER_FIELDS)
@@ -164,19 +168,31 @@ class TimelineRoot:
         rollup = args["rollup"].value
         request = page_request(timeline_queries.KEYS, args.get("first"), args.get("after"), args.get("last"),
                                args.get("before"))
-        statement = timeline_queries.page_statement(scope, raw_id, flt, rollup, request, *self.columns.expressions)
-        for target, onclause in self.columns.joins:
-            statement = statement.outerjoin(target, onclause)
-        statements = [statement]
-        if self.wants_total:
-            statements.append(timeline_queries.counts_statement(scope, raw_id, flt, rollup)[0])
-        found = await reads.fetch(statements)
+        after, before = list(request.after or ()), list(request.before or ())
+        columns = self.columns
+
+        def build(values: Sequence[Any]) -> list[Any]:
+            record_id = values[0]
+            bounds = PageRequest(first=request.first, last=request.last,
+                                 after=list(values[1:1 + len(after)]) if request.after is not None else None,
+                                 before=list(values[1 + len(after):]) if request.before is not None else None)
+            statement = timeline_queries.page_statement(scope, record_id, flt, rollup, bounds, *columns.expressions)
+            for target, onclause in columns.joins:
+                statement = statement.outerjoin(target, onclause)
+            if not self.wants_total:
+                return [statement]
+            return [statement, timeline_queries.counts_statement(scope, record_id, flt, rollup)[0]]
+
+        shape = (id(self), flt, rollup, request.first, request.last, request.after is None, request.before is None)
+        found = await reads.reads.fetch_prepared(reads.prepared(shape, scope, [raw_id, *after, *before], build))
         a, n = self.activity_id, self.note_id
         rows, has_next, has_previous = timeline_queries.page_window(
             found[0], request, lambda r: r[a] is not None or r[n] is not None)
         total = None
         if self.wants_total:
-            cap = timeline_queries.counts_statement(scope, raw_id, flt, rollup)[1]
+            cap = self._caps.get((flt, rollup), False)
+            if cap is False:
+                cap = self._caps[(flt, rollup)] = timeline_queries.counts_statement(scope, raw_id, flt, rollup)[1]
             total = timeline_queries.tally(found[1], cap).total
         keys = timeline_queries.KEYS
         return self.project(Page(rows, has_next, has_previous, lambda r: encode_cursor(keys, (r[2], r[1])), total))
@@ -200,7 +216,7 @@ class ActivitiesRoot:
             ctx, connection_type, details, lambda t, found: project_object(ctx, t, found, activity))
         self.row_type = _row_type(columns.labels)
 
-    async def run(self, reads: RawReads, scope: Scope, ctx: PlanContext) -> Any:
+    async def run(self, reads: Templates, scope: Scope, ctx: PlanContext) -> Any:
         args = ctx.arguments(self.definition, self.node)
         given = args.get("filter")
         only_known_fields(given, ACTIVITY_FILTER_FIELDS)
@@ -208,20 +224,47 @@ class ActivitiesRoot:
         keys = activity_queries.sort_keys([(o.field.value, o.direction.value == "DESC")
                                            for o in args.get("order_by") or []])
         request = page_request(keys, args.get("first"), args.get("after"), args.get("last"), args.get("before"))
-        listed = activity_queries.list_query(scope, flt)
-        query = listed.with_only_columns(*self.columns.expressions)
-        for target, onclause in self.columns.joins:
-            query = query.outerjoin(target, onclause)
-        statements = [paging.page_statement(query, keys, request)]
-        if self.wants_total:
-            statements.append(paging.count_statement(listed.with_only_columns(models.Activity.id)))
-        found = await reads.fetch(statements)
+        owners = list(flt.owner_ids) if flt.owner_ids is not None else []
+        after, before = list(request.after or ()), list(request.before or ())
+        columns = self.columns
+
+        def build(values: Sequence[Any]) -> list[Any]:
+            chosen = dataclasses.replace(flt, owner_ids=list(values[:len(owners)])) if flt.owner_ids is not None else flt
+            rest = values[len(owners):]
+            bounds = PageRequest(first=request.first, last=request.last,
+                                 after=list(rest[:len(after)]) if request.after is not None else None,
+                                 before=list(rest[len(after):]) if request.before is not None else None)
+            listed = activity_queries.list_query(scope, chosen)
+            query = listed.with_only_columns(*columns.expressions)
+            for target, onclause in columns.joins:
+                query = query.outerjoin(target, onclause)
+            statements = [paging.page_statement(query, keys, bounds)]
+            if self.wants_total:
+                statements.append(paging.count_statement(listed.with_only_columns(models.Activity.id)))
+            return statements
+
+        shape = (id(self), _frozen(dataclasses.replace(flt, owner_ids=len(owners) if flt.owner_ids is not None else None)),
+                 signature(keys), request.first, request.last, request.after is None, request.before is None)
+        found = await reads.reads.fetch_prepared(reads.prepared(shape, scope, [*owners, *after, *before], build))
         row_type = self.row_type
         page = paging.page_of([row_type(r) for r in found[0]], keys, request)
         total = int(found[1][0][0] or 0) if self.wants_total else None
         position = activity_queries.position
         return self.project(Page(page.rows, page.has_next, page.has_previous,
                                  lambda r: encode_cursor(keys, position(r, keys)), total))
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable copy of a filter (lists and sets as tuples), for template keys."""
+    if dataclasses.is_dataclass(value):
+        return (type(value).__name__, *(_frozen(getattr(value, f.name)) for f in dataclasses.fields(value)))
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, (set, frozenset)):
+        return tuple(sorted(value, key=repr))
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    return value
 
 
 def _row_type(labels: list[str]) -> type:
