@@ -24,7 +24,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from graph.models import OrgSettings, User
 from graph.queries.principals import known_scope, token_lookup
-from graph.raw_reads import RawReads
+from graph.raw_reads import Prepared, RawReads
+from graph.rules.tokens import token_digest
 from graph.rules.access import Scope as ViewerScope
 from resolvers.compiled.planner import Planner
 from server import request_scope
@@ -36,6 +37,7 @@ from server.settings import Settings
 
 log = logging.getLogger("relate.compiled")
 JSON = b"application/json"
+PLACEHOLDER = "compiled-reads-token"
 
 
 def _count_statement(_sql: str) -> None:
@@ -56,6 +58,7 @@ class CompiledReads:
         self.schema = schema
         self.reads: RawReads | None = None
         self.planner: Planner | None = None
+        self._auth: tuple[Prepared, int] | None = None
 
     def _ready(self) -> Planner | None:
         if self.planner is None:
@@ -120,8 +123,7 @@ class CompiledReads:
             return None
         assert self.reads is not None
         try:
-            rows = (await self.reads.fetch([token_lookup(token).with_only_columns(
-                User.id, OrgSettings.security_stamp)]))[0]
+            rows = (await self.reads.fetch_prepared([self._token_statement(token)]))[0]
         except Exception:  # database down: the view answers UNAVAILABLE as it always did
             log.debug("compiled path: authentication failed", exc_info=True)
             return None
@@ -129,6 +131,19 @@ class CompiledReads:
             return None
         user_id, stamp = rows[0]
         return known_scope(user_id, int(stamp))
+
+    def _token_statement(self, token: str) -> Prepared:
+        """Authentication's statement (graph/queries/principals.py `token_lookup`, reduced to
+        the user and the stamp), prepared once; each request puts its token's digest in."""
+        assert self.reads is not None
+        if self._auth is None:
+            prepared = self.reads.prepare(token_lookup(PLACEHOLDER).with_only_columns(
+                User.id, OrgSettings.security_stamp))
+            self._auth = (prepared, prepared.args.index(token_digest(PLACEHOLDER)))
+        prepared, at = self._auth
+        args = list(prepared.args)
+        args[at] = token_digest(token)
+        return prepared._replace(args=args)
 
     async def close(self) -> None:
         if self.reads is not None:

@@ -90,7 +90,8 @@ def nullable(field_type: GraphQLOutputType, project: Getter) -> Getter:
 
 
 def leaf(field_type: GraphQLOutputType, get: Getter) -> Getter:
-    """A scalar or enum through the schema's own serializer (enums memoised per value)."""
+    """A scalar or enum through the schema's own serializer (enums memoised per value).
+    A getter that reads one column (`Columns.getter`) is fused into one function."""
     named = get_nullable_type(field_type)
     if is_list_type(named) or not hasattr(named, "serialize"):
         raise Unsupported("list or object where a leaf was expected")
@@ -105,6 +106,21 @@ def leaf(field_type: GraphQLOutputType, get: Getter) -> Getter:
             return found
 
         serialize = serialize_enum
+    required = is_non_null_type(field_type)
+    index = getattr(get, "column_index", None)
+    if index is not None:
+        if required:
+            def column_required(row: Row) -> Any:
+                value = row[index]
+                if value is None:
+                    raise Fallback("null in a non-null field")
+                return serialize(value)
+            return column_required
+
+        def column(row: Row) -> Any:
+            value = row[index]
+            return None if value is None else serialize(value)
+        return column
 
     def project(row: Row) -> Any:
         value = get(row)

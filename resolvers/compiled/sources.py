@@ -9,6 +9,7 @@ schema's own serializers and formatted by the functions Strawberry's types use
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable
 from typing import Any
@@ -63,7 +64,21 @@ class Columns:
 
     def getter(self, label: str, expression: Any) -> Getter:
         i = self.index(label, expression)
-        return lambda row: row[i]
+        get = operator.itemgetter(i)
+        return _ColumnGetter(get, i)
+
+
+class _ColumnGetter:
+    """A row's column, marked so that `leaf` can read it directly."""
+
+    __slots__ = ("get", "column_index")
+
+    def __init__(self, get: Any, index: int) -> None:
+        self.get = get
+        self.column_index = index
+
+    def __call__(self, row: Row) -> Any:
+        return self.get(row)
 
 
 def project_object(ctx: PlanContext, field_type: GraphQLOutputType, details: list[FieldDetails],
