@@ -165,6 +165,9 @@ class Database:
     _write_turn: asyncio.Lock | None = field(default=None, init=False, repr=False)
     # What else holds connections to this database (graph/raw_reads.py): closed by `dispose`.
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list, init=False, repr=False)
+    # Told the SQL of every statement run outside the engines (graph/raw_reads.py), so
+    # counts of statements per request see those too.
+    statement_listeners: list[Callable[[str], None]] = field(default_factory=list, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._read_sessions = async_sessionmaker(self.reader, expire_on_commit=False, autoflush=False)

@@ -125,7 +125,7 @@ class RawReads:
 
     async def fetch_prepared(self, prepared: Sequence[Prepared]) -> list[list[tuple[Any, ...]]]:
         for sql, _args, _binds, _processors in prepared:
-            for observe in self.on_statement:
+            for observe in (*self.on_statement, *self.db.statement_listeners):
                 observe(sql)
         if self.db.is_sqlite:
             connection = self._sqlite or await self._open_sqlite()

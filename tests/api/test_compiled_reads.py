@@ -29,6 +29,7 @@ from server.app import create_app
 from tests.support.client import Api, gid
 from tests.support.org import Org
 from tests.support.profile import PROFILE
+from tests.support.sql_counter import SqlCounter
 
 VIEWERS = ("admin", "manager", "sales1", "sales2", "sales3", "service", "norole")
 ACTIVITY_SCALARS = ("id", "type", "subject", "description", "state", "statusReason", "priority", "due",
@@ -297,14 +298,11 @@ async def test_the_bench_pages_cost_a_fixed_number_of_statements(
             await _post(client, org.tokens, case, variables)
         raw_statements: list[str] = []
         middleware.reads.on_statement.append(raw_statements.append)
-        engine_statements: list[str] = []
-        from tests.support.sql_counter import SqlCounter
-        counter = SqlCounter(db)
-        with counter.count() as engine_statements:
+        with SqlCounter(db).count() as every_statement:
             got = await _post(client, org.tokens, case, variables)
         middleware.reads.on_statement.remove(raw_statements.append)
         assert got == await _post(reference, org.tokens, case, variables)
-        assert engine_statements == [] and len(raw_statements) == expected, (engine_statements, raw_statements)
+        assert len(raw_statements) == len(every_statement) == expected, (every_statement, raw_statements)
 
 
 async def test_an_unsupported_document_is_executed_by_strawberry_whole(
