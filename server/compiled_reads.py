@@ -172,6 +172,10 @@ def _request(scope: Scope, body: bytes) -> tuple[str, str | None, dict[str, Any]
         return None
     if variables is None:
         variables = {}
-    if not isinstance(variables, dict) or payload.get("extensions"):
+    extensions = payload.get("extensions")
+    # A persisted query arrives here with its text already filled in (server/graphql_http.py).
+    if extensions is not None and not (isinstance(extensions, dict) and set(extensions) <= {"persistedQuery"}):
+        return None
+    if not isinstance(variables, dict):
         return None
     return query, name, variables

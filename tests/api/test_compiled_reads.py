@@ -26,6 +26,8 @@ from bench.datagen import TimelineShape, load_timeline
 from graph.db import Database
 from resolvers.ids import parse_global_id
 from server.app import create_app
+from server.persisted_queries import query_hash
+from subscriptions.relay import stamp_pending
 from tests.support.client import Api, gid
 from tests.support.org import Org
 from tests.support.profile import PROFILE
@@ -335,3 +337,31 @@ async def test_a_revoked_token_is_refused_at_once_on_the_compiled_path(
         await api.ok("revokeMyToken", {"id": token["id"]}, "revokedId", as_="sales1")
     refused = await _post(client, org.tokens, case, case.variables)
     assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_persisted_queries_and_the_response_cache_stay_in_front(
+    api: Api, db: Database, org: Org, reference: httpx.AsyncClient,
+) -> None:
+    """The app as configured by default (response cache on): an Apollo persisted query is
+    compiled once known, the cache stores the compiled answer and serves it again."""
+    world = await build_world(api, db, org)
+    while (await stamp_pending(db, 10_000)).count:  # what the relay does: answers become cacheable
+        pass
+    digest = query_hash(ROLLUP)
+    extensions = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+    headers = {"Authorization": f"Bearer {org.tokens['sales2']}"}
+    first = await api.http.post("/graphql", json={"query": ROLLUP, "variables": {"id": world.account},
+                                                  "extensions": extensions}, headers=headers)
+    middleware = api.http._transport.app.state.response_cache.app  # type: ignore[attr-defined]
+    raw_statements: list[str] = []
+    middleware.reads.on_statement.append(raw_statements.append)
+    headers3 = {"Authorization": f"Bearer {org.tokens['sales3']}"}
+    compiled = await api.http.post("/graphql", json={"variables": {"id": world.account}, "extensions": extensions},
+                                   headers=headers3)
+    assert raw_statements and compiled.headers["x-relate-cache"] == "miss"
+    again = await api.http.post("/graphql", json={"variables": {"id": world.account}, "extensions": extensions},
+                                headers=headers3)
+    assert again.headers["x-relate-cache"] == "hit" and again.json() == compiled.json()
+    case = Case("timeline", "sales3", ROLLUP, {"id": world.account}, None)
+    assert compiled.json() == await _post(reference, org.tokens, case, case.variables)
+    assert first.json()["data"]["timeline"]["totalCount"] > 0
