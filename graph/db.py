@@ -162,6 +162,9 @@ class Database:
     # SQLite only: longest a write waits for its turn in this process (0 = no queue at all,
     # every writer goes straight to BEGIN IMMEDIATE as before; for comparisons).
     write_wait_seconds: float = DEFAULT_WRITE_WAIT_SECONDS
+    # PostgreSQL: the schema every connection uses (search_path), for connections opened
+    # outside the engines (graph/raw_reads.py).
+    schema: str | None = None
     _write_turn: asyncio.Lock | None = field(default=None, init=False, repr=False)
     # What else holds connections to this database (graph/raw_reads.py): closed by `dispose`.
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list, init=False, repr=False)
@@ -188,7 +191,7 @@ class Database:
             connect_args["server_settings"] = {"search_path": schema}
         engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, connect_args=connect_args)
         _ping_after_idle(engine)
-        return cls(url, engine, engine)
+        return cls(url, engine, engine, schema=schema)
 
     @property
     def is_sqlite(self) -> bool:

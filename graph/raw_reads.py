@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from graph.db import SQLITE_PRAGMAS, Database
@@ -141,12 +140,10 @@ class RawReads:
 
         async with self._opening:
             if self._pool is None:
-                async with self.db.reader.connect() as conn:
-                    path = await conn.scalar(text("SHOW search_path"))
                 url = self.db.reader.url.set(drivername="postgresql").render_as_string(hide_password=False)
+                settings = {"search_path": self.db.schema} if self.db.schema else {}
                 self._pool = await asyncpg.create_pool(url, min_size=1, max_size=self.pool_size, reset=_keep,
-                                                       init=_json_codecs,
-                                                       server_settings={"search_path": str(path)})
+                                                       init=_json_codecs, server_settings=settings)
             return self._pool
 
     async def _open_sqlite(self) -> Any:
