@@ -142,7 +142,7 @@ class RawReads:
             if self._pool is None:
                 url = self.db.reader.url.set(drivername="postgresql").render_as_string(hide_password=False)
                 settings = {"search_path": self.db.schema} if self.db.schema else {}
-                self._pool = await asyncpg.create_pool(url, min_size=1, max_size=self.pool_size, reset=_keep,
+                self._pool = await asyncpg.create_pool(url, min_size=0, max_size=self.pool_size, reset=_keep,
                                                        init=_json_codecs, server_settings=settings)
             return self._pool
 
