@@ -27,7 +27,7 @@ from graphql import (
     Visitor,
 )
 from graphql.execution.collect_fields import FragmentDetails, collect_fields
-from graphql.execution.values import VariableValues, get_variable_values
+from graphql.execution.values import get_variable_values
 
 from graph.raw_reads import RawReads
 from graph.rules.access import Scope
@@ -189,4 +189,4 @@ def _directive_variables(document: DocumentNode) -> tuple[str, ...]:
     return tuple(sorted(found.names))
 
 
-__all__ = ["Planner", "Prepared", "VariableValues"]
+__all__ = ["Planner", "Prepared"]
