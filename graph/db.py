@@ -37,7 +37,7 @@ import asyncio
 import math
 import time
 import traceback
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -162,7 +162,15 @@ class Database:
     # SQLite only: longest a write waits for its turn in this process (0 = no queue at all,
     # every writer goes straight to BEGIN IMMEDIATE as before; for comparisons).
     write_wait_seconds: float = DEFAULT_WRITE_WAIT_SECONDS
+    # PostgreSQL: the schema every connection uses (search_path), for connections opened
+    # outside the engines (graph/raw_reads.py).
+    schema: str | None = None
     _write_turn: asyncio.Lock | None = field(default=None, init=False, repr=False)
+    # What else holds connections to this database (graph/raw_reads.py): closed by `dispose`.
+    _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list, init=False, repr=False)
+    # Told the SQL of every statement run outside the engines (graph/raw_reads.py), so
+    # counts of statements per request see those too.
+    statement_listeners: list[Callable[[str], None]] = field(default_factory=list, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._read_sessions = async_sessionmaker(self.reader, expire_on_commit=False, autoflush=False)
@@ -183,7 +191,7 @@ class Database:
             connect_args["server_settings"] = {"search_path": schema}
         engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, connect_args=connect_args)
         _ping_after_idle(engine)
-        return cls(url, engine, engine)
+        return cls(url, engine, engine, schema=schema)
 
     @property
     def is_sqlite(self) -> bool:
@@ -233,6 +241,12 @@ class Database:
         finally:
             turn.release()
 
+    def on_dispose(self, close: Callable[[], Awaitable[None]]) -> None:
+        self._closers.append(close)
+
     async def dispose(self) -> None:
+        for close in self._closers:
+            await close()
+        self._closers.clear()
         for engine in self.engines:
             await engine.dispose()

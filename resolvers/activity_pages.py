@@ -64,11 +64,16 @@ async def prefetch_activity_related(info: Info, rows: Iterable[Any], selected: d
 
 
 def _filter(info: Info, f: inputs.ActivityFilter | None, where: ActivityWhere | None = None) -> queries.ActivityFilter:
+    return activity_filter(info.context.scope, f, where)
+
+
+def activity_filter(scope: Any, f: inputs.ActivityFilter | None, where: ActivityWhere | None = None) -> queries.ActivityFilter:
+    """The list's filter in plain values (also the compiled read path's, resolvers/compiled)."""
     f = f or inputs.ActivityFilter()
     regarding_id = decode_id(f.regarding.record_id, REGARDING_TYPES, ("filter", "regarding", "recordId")) \
         if f.regarding is not None else None
     return queries.make_filter(
-        info.context.scope,
+        scope,
         owner=f.owner.value if f.owner is not None else None,
         owner_ids=(decode_ids(f.owner_ids, {"User", "Team"}, ("filter", "ownerIds"))
                    if f.owner_ids is not None else None),
@@ -77,7 +82,7 @@ def _filter(info: Info, f: inputs.ActivityFilter | None, where: ActivityWhere | 
         group=f.state_group.value if f.state_group is not None else None,
         regarding_id=regarding_id, personal_only=bool(f.regarding_none),
         due_after=f.due_after, due_before=f.due_before,
-        where=where_predicate(where, info.context.scope),
+        where=where_predicate(where, scope),
     )
 
 

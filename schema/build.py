@@ -38,6 +38,7 @@ from server.operation_metrics import OperationMetrics
 from server.request_scope import current_request_id
 from server.settings import Settings
 from server.tracing import tracing_extensions
+from server.validated_documents import RememberValidated, ValidatedDocuments
 
 log = logging.getLogger("relate.errors")
 
@@ -98,7 +99,10 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     if not settings.introspection:
         extensions.append(partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]))
     extensions.extend(tracing_extensions(settings))
-    return strawberry.Schema(
+    # Documents that passed every check above, for the compiled read path (server/compiled_reads.py).
+    documents = ValidatedDocuments()
+    extensions.append(partial(RememberValidated, documents=documents))
+    schema = strawberry.Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -106,6 +110,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=True),
     )
+    schema.validated_documents = documents  # type: ignore[attr-defined]
+    return schema
 
 
 def extra_types() -> list[Any]:

@@ -37,6 +37,7 @@ from server.auth import TokenRecheck, authenticate, bearer_token, token_from_ini
 from server import demo, graphiql, health
 from server.asgi_body import BodyTooLarge
 from server.browsers import cors_middleware, websocket_origins
+from server.compiled_reads import CompiledReads
 from server.graphql_http import GraphQLOverHttp, mark_request_error
 from server.identity import IdentityProvider
 from server.downloads import download_route
@@ -217,6 +218,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
             await purge.stop()
             await scheduler.stop()
             await cache.close()
+            await compiled.close()
             await webhooks.stop()
             await live.stop()
             if own_db:
@@ -233,11 +235,13 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *,
         connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
         max_subscriptions_per_connection=settings.ws_max_subscriptions,
     )
-    cache = ResponseCache(MultipartGuard(graphql, app.state), app.state, settings, graphql.schema._schema)
+    compiled = CompiledReads(MultipartGuard(graphql, app.state), app.state, settings, graphql.schema)
+    cache = ResponseCache(compiled, app.state, settings, graphql.schema._schema)
     app.router.routes.extend([
         # Multipart uploads need a CSRF preflight header and have a size ceiling (server/uploads.py).
         # Rate, content type and body size first (server/limits.py).
-        # Read queries answered from the response cache skip the view (server/response_cache.py).
+        # Read queries answered from the response cache skip the view (server/response_cache.py);
+        # hot reads the planner compiled skip Strawberry's execution (server/compiled_reads.py).
         # Media types, persisted queries and batches in between (server/graphql_http.py).
         Route("/graphql", RequestLimits(GraphQLOverHttp(cache, settings), settings)),  # other methods: a typed 405 from the view
         WebSocketRoute("/graphql", graphql),

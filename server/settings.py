@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     response_cache_entries: int = 2048
     response_cache_max_bytes: int = 64 * 1024 * 1024
     response_cache_seconds: float = 60.0
+    # The compiled read path for hot read queries (server/compiled_reads.py, docs/compiled-reads.md).
+    compiled_reads: bool = True
     tracing_enabled: bool = False
     webhook_timeout_seconds: float = 10.0
     webhook_backoff_base_seconds: float = 1.0

@@ -101,6 +101,12 @@ async def viewer_for(session: AsyncSession, user: User, stamp: int) -> Viewer:
     return Viewer(user, scope)
 
 
+def known_scope(user_id: uuid.UUID, stamp: int) -> Scope | None:
+    """The scope this process built for the user under this security stamp, if any
+    (the compiled read path authenticates with one statement and needs no more)."""
+    return _scope_cache.get((user_id, stamp))
+
+
 async def build_scope(session: AsyncSession, user: User) -> Scope:
     privileges = (
         await session.execute(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -162,11 +162,13 @@ def _relation_column(record_id: uuid.UUID, rollup: str) -> Any:
     return func.min(case((TE.record_id == record_id, TE.relation), else_=literal(RELATED)))
 
 
-async def timeline_page(
-    session: AsyncSession, scope: Scope, record_id: uuid.UUID, flt: TimelineFilter, rollup: str,
-    request: PageRequest,
-) -> TimelinePage:
-    """One page, newest first; NOT_FOUND for a record that is missing or not readable."""
+def page_statement(
+    scope: Scope, record_id: uuid.UUID, flt: TimelineFilter, rollup: str, request: PageRequest,
+    *shown: Any,
+) -> Select[Any]:
+    """The page's one statement: the record (no row: missing or not readable), LEFT JOINed
+    to its entries, each with `shown` of its activity and note (by default the ORM rows;
+    the compiled read path, resolvers/compiled, names only the columns it shows)."""
     backwards = request.last is not None and request.first is None
     size = (request.last if backwards else request.first) or 0
     columns = [TE.entry_id, TE.sort_key, TE.entry_type, _relation_column(record_id, rollup).label("relation"),
@@ -184,8 +186,9 @@ async def timeline_page(
     page = inner.order_by(*order).limit(size + 1).subquery("page")
     outer_order = ((page.c.sort_key.desc(), page.c.entry_id.desc()) if newest_first
                    else (page.c.sort_key.asc(), page.c.entry_id.asc()))
-    statement = (
-        select(records.c.id, page.c.entry_id, page.c.sort_key, page.c.entry_type, page.c.relation, Activity, Note)
+    return (
+        select(records.c.id, page.c.entry_id, page.c.sort_key, page.c.entry_type, page.c.relation,
+               *(shown or (Activity, Note)))
         .select_from(records)
         .outerjoin(page, true())
         .outerjoin(Activity, Activity.id == page.c.activity_id)
@@ -193,20 +196,35 @@ async def timeline_page(
         .where(*_record_is_readable(scope, record_id))
         .order_by(*outer_order)
     )
-    result = (await session.execute(statement)).all()
+
+
+def page_window(result: Sequence[Any], request: PageRequest, present: Callable[[Any], bool]) -> tuple[list[Any], bool, bool]:
+    """The page's rows (those `present` says have their activity or note), whether there is a
+    next and a previous page, from the rows `page_statement` read (at least the record's).
+    Raises NOT_FOUND for no row: the record is missing or not readable."""
     if not result:
         raise not_found("record", ["recordId"])
-    rows = [
-        TimelineRow(entry_id, sort_key, entry_type, relation, activity, note)
-        for _, entry_id, sort_key, entry_type, relation, activity, note in result
-        if entry_id is not None and (activity is not None or note is not None)
-    ]
+    backwards = request.last is not None and request.first is None
+    size = (request.last if backwards else request.first) or 0
+    rows = [row for row in result if row[1] is not None and present(row)]
     more = len([r for r in result if r[1] is not None]) > size
     rows = rows[:size]
     if backwards:
         rows.reverse()
-        return TimelinePage(rows, has_next=request.before is not None, has_previous=more)
-    return TimelinePage(rows, has_next=more, has_previous=request.after is not None)
+        return rows, request.before is not None, more
+    return rows, more, request.after is not None
+
+
+async def timeline_page(
+    session: AsyncSession, scope: Scope, record_id: uuid.UUID, flt: TimelineFilter, rollup: str,
+    request: PageRequest,
+) -> TimelinePage:
+    """One page, newest first; NOT_FOUND for a record that is missing or not readable."""
+    result = (await session.execute(page_statement(scope, record_id, flt, rollup, request))).all()
+    rows, has_next, has_previous = page_window(result, request, lambda r: r[5] is not None or r[6] is not None)
+    return TimelinePage([TimelineRow(entry_id, sort_key, entry_type, relation, activity, note)
+                         for _, entry_id, sort_key, entry_type, relation, activity, note in rows],
+                        has_next=has_next, has_previous=has_previous)
 
 
 def _typed(position: Sequence[Any]) -> list[Any]:
@@ -214,11 +232,11 @@ def _typed(position: Sequence[Any]) -> list[Any]:
     return [literal(position[0], TE.sort_key.type), literal(position[1], TE.entry_id.type)]
 
 
-async def timeline_counts(
-    session: AsyncSession, scope: Scope, record_id: uuid.UUID, flt: TimelineFilter, rollup: str,
-    cap: int = DEFAULT_COUNT_CAP,
-) -> TimelineCounts:
-    """Counts per type and state in one statement, never of entries the viewer may not read."""
+def counts_statement(
+    scope: Scope, record_id: uuid.UUID, flt: TimelineFilter, rollup: str, cap: int = DEFAULT_COUNT_CAP,
+) -> tuple[Select[Any], int | None]:
+    """The counts' one statement, rows of (type, state, count), and the cap to tally them
+    with (`tally`): None when they come exact from `timeline_counts`."""
     readable_record = exists(select(records.c.id).where(*_record_is_readable(scope, record_id)))
     if flt.counts_are_kept and rollup != "EXTENDED":
         c = TimelineCount
@@ -227,8 +245,7 @@ async def timeline_counts(
             .where(c.record_id == record_id, readable_record, *_narrowing(c, scope, flt, rollup))
             .group_by(c.entry_type, c.state)
         )
-        groups = [(t, s, int(n or 0)) for t, s, n in await session.execute(statement)]
-        return _tally(groups, cap=None)
+        return statement, None
     inner = (
         _scan(scope, record_id, flt, rollup, [TE.entry_type, TE.state])
         .where(readable_record)
@@ -236,9 +253,21 @@ async def timeline_counts(
         .limit(cap + 1)
         .subquery("counted")
     )
-    statement = select(inner.c.entry_type, inner.c.state, func.count()).group_by(inner.c.entry_type, inner.c.state)
-    groups = [(t, s, int(n)) for t, s, n in await session.execute(statement)]
-    return _tally(groups, cap=cap)
+    return select(inner.c.entry_type, inner.c.state, func.count()).group_by(inner.c.entry_type, inner.c.state), cap
+
+
+async def timeline_counts(
+    session: AsyncSession, scope: Scope, record_id: uuid.UUID, flt: TimelineFilter, rollup: str,
+    cap: int = DEFAULT_COUNT_CAP,
+) -> TimelineCounts:
+    """Counts per type and state in one statement, never of entries the viewer may not read."""
+    statement, tally_cap = counts_statement(scope, record_id, flt, rollup, cap)
+    return tally(list(await session.execute(statement)), tally_cap)
+
+
+def tally(rows: Sequence[Any], cap: int | None) -> TimelineCounts:
+    """The counts from the rows of `counts_statement`."""
+    return _tally([(t, s, int(n or 0)) for t, s, n in rows], cap=cap)
 
 
 def _tally(groups: list[tuple[str, str, int]], cap: int | None) -> TimelineCounts:

@@ -22,13 +22,19 @@ class SqlCounter:
         if not statement.lstrip().upper().startswith(IGNORED):
             self.statements.append(statement)
 
+    def _on_raw(self, statement: str) -> None:
+        self._on_execute(None, None, statement)
+
     @contextmanager
     def count(self) -> Iterator[list[str]]:
         self.statements = []
         for engine in self.db.engines:
             event.listen(engine.sync_engine, "before_cursor_execute", self._on_execute)
+        # Statements of the compiled read path's raw connection (graph/raw_reads.py) count too.
+        self.db.statement_listeners.append(self._on_raw)
         try:
             yield self.statements
         finally:
+            self.db.statement_listeners.remove(self._on_raw)
             for engine in self.db.engines:
                 event.remove(engine.sync_engine, "before_cursor_execute", self._on_execute)
