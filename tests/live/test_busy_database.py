@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from graph.db import Database
+from subscriptions.relay import has_pending
 from tests.live.conftest import TIMELINE_SUB, Connect, account_with_contact, caught_up, live_cursor, task_on, until
 from tests.support.client import Api
 from tests.support.ws import GraphQLWs, StreamEnded
@@ -82,3 +84,32 @@ async def test_a_stream_that_cannot_wait_longer_ends_unavailable_with_its_cursor
         live.reauthenticate = real
         resumed = await ws.subscribe(TIMELINE_SUB, {"recordId": account, "after": delivered["cursor"]})
         assert (await ws.next(resumed))["timelineChanged"]["entryId"] == second
+
+
+async def test_a_full_write_queue_puts_the_relay_off_and_the_cursor_still_answers(
+        api: Api, app: Any, connect: Connect, db: Database) -> None:
+    """SQLite: the relay stamps in a write transaction; when the write queue is full it
+    meets WritesBusy. `liveCursor` answers all the same, and the relay stamps afterwards."""
+    if not db.is_sqlite:
+        pytest.skip("the in-process write queue is SQLite's")
+    account, contact = await account_with_contact(api)
+    live = app.state.live
+    after = await live_cursor(api)
+    async with connect("sales2") as ws:
+        op = await ws.subscribe(TIMELINE_SUB, {"recordId": account, "after": after})
+        await until(lambda: live.dispatcher.subscriber_count == 1)
+        await live.relay.stop()  # so that the row is still unstamped when the queue fills
+        created = await task_on(api, contact, "Committed before the queue filled")
+        assert await has_pending(db)
+        db.write_wait_seconds = 0.05
+        turn = db._write_turn
+        assert turn is not None
+        await turn.acquire()  # someone else's long write
+        try:
+            cursor = await live_cursor(api)  # settle meets WritesBusy: answered anyway
+        finally:
+            turn.release()
+        assert cursor
+        assert await has_pending(db)  # put off, not lost
+        live.relay.start()
+        assert (await ws.next(op))["timelineChanged"]["entryId"] == created
