@@ -20,7 +20,7 @@ from subscriptions.dispatcher import Dispatcher
 from subscriptions.log import LogEvent
 from subscriptions.relay import Relay
 from subscriptions.patience import LIVE_PATIENCE_SECONDS, LiveReads, is_busy, read_slots
-from subscriptions.render_once import SingleFlight
+from subscriptions.render_once import EncodedOnce, SingleFlight
 from subscriptions.retention import Sweeper
 from subscriptions.streams import topic_batches
 from subscriptions.waiting import within
@@ -51,6 +51,7 @@ class LiveUpdates:
         # and document: computed once however many sockets follow the topic (render_once.py).
         self.views: SingleFlight[Any] = SingleFlight(1024)
         self.renders: SingleFlight[Any] = SingleFlight(4096)
+        self.encoded = EncodedOnce(1024)
         # The streams' reads take turns below the pool's size and wait out a busy database
         # (patience.py): a loaded database delays events, it does not end streams.
         self.reads = LiveReads(slots=read_slots(db), patience=LIVE_PATIENCE_SECONDS)
@@ -117,5 +118,6 @@ class LiveUpdates:
             "brokerFailures": self.doorbell.failures, "hints": self.doorbell.hints,
             "viewsLoaded": self.views.computed, "viewsShared": self.views.shared,
             "rendered": self.renders.computed, "renderedShared": self.renders.shared,
+            "encoded": self.encoded.encoded, "encodedShared": self.encoded.shared,
             "busyRetries": self.reads.retries, "busyEnded": self.reads.gave_up,
         }
