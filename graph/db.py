@@ -180,16 +180,19 @@ class Database:
 
     @classmethod
     def connect(cls, url: str, *, schema: str | None = None, pool_size: int = 10,
-                write_wait_seconds: float = DEFAULT_WRITE_WAIT_SECONDS) -> Database:
+                write_wait_seconds: float = DEFAULT_WRITE_WAIT_SECONDS,
+                pool: dict[str, Any] | None = None) -> Database:
+        """`pool`: more arguments for the (reader) pool, e.g. a tiny one in tests."""
         url = async_url(url)
         if make_url(url).get_backend_name() == "sqlite":
             writer = _sqlite_engine(url, "BEGIN IMMEDIATE", poolclass=NullPool)
-            reader = _sqlite_engine(url, "BEGIN")
+            reader = _sqlite_engine(url, "BEGIN", **(pool or {}))
             return cls(url, reader, writer, write_wait_seconds)
         connect_args: dict[str, Any] = {}
         if schema:
             connect_args["server_settings"] = {"search_path": schema}
-        engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, connect_args=connect_args)
+        engine = create_async_engine(url, **{"pool_size": pool_size, "max_overflow": pool_size, **(pool or {})},
+                                     connect_args=connect_args)
         _ping_after_idle(engine)
         return cls(url, engine, engine, schema=schema)
 

@@ -142,6 +142,7 @@ class Dispatcher:
             except Exception:
                 failures += 1
                 logger.exception("dispatcher could not read the outbox (%d in a row)", failures)
+                self._wake.set()  # what it could not read is still there: try again after the pause
                 await asyncio.sleep(min(10.0, 0.1 * 2 ** min(failures, 7)))
 
     async def catch_up(self) -> None:

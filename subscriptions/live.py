@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
-from contextlib import suppress
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +19,8 @@ from subscriptions.broker import Doorbell, open_broker
 from subscriptions.dispatcher import Dispatcher
 from subscriptions.log import LogEvent
 from subscriptions.relay import Relay
-from subscriptions.render_once import SingleFlight
+from subscriptions.patience import LIVE_PATIENCE_SECONDS, LiveReads, is_busy, read_slots
+from subscriptions.render_once import EncodedOnce, SingleFlight
 from subscriptions.retention import Sweeper
 from subscriptions.streams import topic_batches
 from subscriptions.waiting import within
@@ -51,6 +51,10 @@ class LiveUpdates:
         # and document: computed once however many sockets follow the topic (render_once.py).
         self.views: SingleFlight[Any] = SingleFlight(1024)
         self.renders: SingleFlight[Any] = SingleFlight(4096)
+        self.encoded = EncodedOnce(1024)
+        # The streams' reads take turns below the pool's size and wait out a busy database
+        # (patience.py): a loaded database delays events, it does not end streams.
+        self.reads = LiveReads(slots=read_slots(db), patience=LIVE_PATIENCE_SECONDS)
 
     def on_new_events(self, listener: Callable[[int | None], None]) -> None:
         """Wake `listener` too (e.g. the webhook worker) whenever the dispatcher is woken."""
@@ -70,8 +74,13 @@ class LiveUpdates:
 
     async def settle(self, timeout: float = 2.0) -> None:
         """Stamp what has committed so far, so a cursor read next comes after all of it."""
-        with suppress(TimeoutError):
-            await within(self.relay.drain(), timeout)
+        try:
+            await within(self.relay.settle(), timeout)
+        except Exception as error:
+            # Busy or slow: the cursor read next may then come before a few committed rows,
+            # which reach the client once more as events (idempotent, docs/live-updates.md).
+            if not is_busy(error):
+                raise
 
     async def start(self) -> None:
         await self.dispatcher.start()
@@ -88,7 +97,7 @@ class LiveUpdates:
 
     def batches(self, topic: str, after: int | None) -> AsyncGenerator[list[LogEvent], None]:
         """A subscription's events, replay then live, in batches (see streams.py)."""
-        return topic_batches(self.db, self.dispatcher, topic, after, self.settings.live_page_size)
+        return topic_batches(self.db, self.dispatcher, topic, after, self.settings.live_page_size, self.reads)
 
     async def events(self, topic: str, after: int | None) -> AsyncGenerator[LogEvent, None]:
         """The same, one event at a time."""
@@ -109,4 +118,6 @@ class LiveUpdates:
             "brokerFailures": self.doorbell.failures, "hints": self.doorbell.hints,
             "viewsLoaded": self.views.computed, "viewsShared": self.views.shared,
             "rendered": self.renders.computed, "renderedShared": self.renders.shared,
+            "encoded": self.encoded.encoded, "encodedShared": self.encoded.shared,
+            "busyRetries": self.reads.retries, "busyEnded": self.reads.gave_up,
         }

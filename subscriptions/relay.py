@@ -27,6 +27,7 @@ from sqlalchemy import BigInteger, bindparam, func, select, text, update
 
 from graph.db import Database
 from graph.models import OutboxEvent
+from subscriptions.patience import is_busy
 from subscriptions.waiting import woken
 
 log = logging.getLogger("relate.live.relay")
@@ -92,6 +93,10 @@ class Relay:
         self.stamped_total = 0
         self._kick = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # settle(): callers that ask while a pass runs share the next one (see there).
+        self._settling = asyncio.Lock()
+        self._asked = 0
+        self._settled = 0
 
     def kick(self) -> None:
         """Something committed: stamp soon. Never blocks the caller."""
@@ -114,10 +119,28 @@ class Relay:
             try:
                 await self.drain()
                 failures = 0
-            except Exception:  # database down: keep the rows, try again later
+            except Exception as error:  # database down or busy: keep the rows, try again later
                 failures += 1
-                log.exception("relay pass failed (%d in a row)", failures)
+                if is_busy(error):
+                    log.warning("relay pass put off, the database is busy (%d in a row): %s", failures, error)
+                else:
+                    log.exception("relay pass failed (%d in a row)", failures)
+                self._kick.set()  # the rows are still there: the next pass must not wait for a poll
                 await asyncio.sleep(min(10.0, 0.1 * 2 ** min(failures, 7)))
+
+    async def settle(self) -> None:
+        """Stamp everything committed before this call, sharing the pass with every caller
+        who asks meanwhile: 300 clients asking `liveCursor` at once made 300 concurrent
+        passes, each taking a write turn (SQLite) or the advisory lock, and starved the
+        writes they were waiting for. A pass that began after the call covers it."""
+        self._asked += 1
+        mine = self._asked
+        async with self._settling:
+            if self._settled >= mine:
+                return
+            covers = self._asked
+            await self.drain()
+            self._settled = covers
 
     async def drain(self) -> None:
         """Stamp until nothing committed is left unstamped."""

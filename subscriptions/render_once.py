@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -143,3 +143,40 @@ def _variables_key(variables: Any) -> bytes:
     """The coerced values (graphql-core 3.3 keeps them next to where each came from)."""
     values = getattr(variables, "coerced", variables)
     return orjson.dumps(values or {}, option=orjson.OPT_SORT_KEYS, default=str)
+
+
+class EncodedOnce:
+    """The JSON of a result's `data`, encoded once for every socket it goes to.
+
+    Subscribers of one (event, document, variables, class) share the very `data` object the
+    render produced (RenderOnceExecutor), so its encoding is keyed by that object's identity
+    (the entry holds the object, so the identity cannot be reused while it is kept). Each
+    socket then only splices its operation id around the shared text. The newest `size` kept.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self.encoded = 0
+        self.shared = 0
+        self._texts: OrderedDict[int, tuple[object, str]] = OrderedDict()
+
+    def data_json(self, data: object) -> str:
+        known = self._texts.get(id(data))
+        if known is not None and known[0] is data:
+            self.shared += 1
+            return known[1]
+        text = orjson.dumps(data).decode()
+        self.encoded += 1
+        self._texts[id(data)] = (data, text)
+        while len(self._texts) > self.size:
+            self._texts.popitem(last=False)
+        return text
+
+    def message(self, message: Mapping[str, Any]) -> str | None:
+        """The whole text of a result message carrying only `data`; None for any other."""
+        payload = message.get("payload")
+        if (message.get("type") not in ("next", "data") or not isinstance(payload, dict)
+                or payload.keys() != {"data"} or not isinstance(payload["data"], dict)):
+            return None
+        op_id = orjson.dumps(message.get("id")).decode()
+        return f'{{"id":{op_id},"type":"{message["type"]}","payload":{{"data":{self.data_json(payload["data"])}}}}}'

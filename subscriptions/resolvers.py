@@ -35,6 +35,7 @@ from subscriptions import delivery
 from subscriptions import log as outbox
 from subscriptions.live import LiveUpdates
 from subscriptions.log import decode_cursor
+from subscriptions.patience import DatabaseUnavailable
 from subscriptions.render_once import SharedEvent
 
 T = TypeVar("T")
@@ -91,8 +92,8 @@ def _record_id(global_id: str, argument: str) -> uuid.UUID:
     return decode_id(global_id, RECORD_TYPE_NAMES, [argument])
 
 
-async def _readable_record(info: Info, record_id: uuid.UUID) -> None:
-    readable = await info.context.fresh_loaders().record_by_id.load(record_id) is not None
+async def _readable_record(info: Info, live: LiveUpdates, record_id: uuid.UUID) -> None:
+    readable = await live.reads.run(lambda: info.context.fresh_loaders().record_by_id.load(record_id)) is not None
     info.context.drop_loaders()  # a subscription that waits for events holds no loaders
     if not readable:
         raise DomainError(ErrorCode.NOT_FOUND, "record not found")
@@ -101,7 +102,7 @@ async def _readable_record(info: Info, record_id: uuid.UUID) -> None:
 async def _recheck(info: Info, live: LiveUpdates) -> Hashable:
     """Who is listening, as of this batch: fresh viewer and scope (one statement for every
     subscriber woken by the same events, server/auth.py); its visibility class."""
-    viewer = await live.reauthenticate(info.context)
+    viewer = await live.reads.run(lambda: live.reauthenticate(info.context), turn=False)
     info.context.viewer = viewer
     if viewer is None:
         raise Unauthenticated()
@@ -134,7 +135,10 @@ async def _class_view(info: Info, live: LiveUpdates, topic: str, visibility: Has
         loaders = info.context.fresh_loaders()
         return loaders, await load(loaders)
 
-    return await live.views.run(key, compute)
+    try:
+        return await live.views.run(key, lambda: live.reads.run(compute))
+    except DatabaseUnavailable:
+        raise live.reads.unavailable() from None  # with this stream's cursor, not the loader's
 
 
 def _shared(live: LiveUpdates, topic: str, visibility: Hashable, event: Any, value: Any, loaders: Loaders) -> Any:
@@ -178,7 +182,7 @@ async def timeline_changed(info: Info, record_id: strawberry.ID,
     info.context.scope  # noqa: B018 - authenticated before anything else
     raw_id = _record_id(record_id, "recordId")
     position = _position(after)
-    await _readable_record(info, raw_id)
+    await _readable_record(info, live, raw_id)
     progress = delivery.current()
     topic = timeline_topic(raw_id)
     async for batch in live.batches(topic, position):
@@ -228,7 +232,7 @@ async def record_changed(info: Info, id: strawberry.ID,
     info.context.scope  # noqa: B018
     raw_id = _record_id(id, "id")
     position = _position(after)
-    await _readable_record(info, raw_id)
+    await _readable_record(info, live, raw_id)
     progress = delivery.current()
     topic = record_topic(raw_id)
     async for batch in live.batches(topic, position):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
+from functools import partial
 
 from graphql import GraphQLError
 
@@ -29,6 +30,7 @@ from subscriptions import delivery
 from subscriptions import log as outbox
 from subscriptions.dispatcher import Closed, Dispatcher, FellBehind, Subscriber
 from subscriptions.log import LogEvent, encode_cursor
+from subscriptions.patience import LiveReads
 
 RESYNC_REQUIRED = ErrorCode.RESYNC_REQUIRED.value
 SLOW_CONSUMER = ErrorCode.SLOW_CONSUMER.value
@@ -71,7 +73,7 @@ async def _start_position(db: Database, after: int) -> None:
 
 
 async def topic_batches(db: Database, dispatcher: Dispatcher, topic: str, after: int | None,
-                        page_size: int) -> AsyncGenerator[list[LogEvent], None]:
+                        page_size: int, reads: LiveReads) -> AsyncGenerator[list[LogEvent], None]:
     """Every event of `topic` after `after` (or from now), in seq order, each once.
 
     Events come in batches (a replay page, or whatever was queued), so that the caller can
@@ -81,13 +83,13 @@ async def topic_batches(db: Database, dispatcher: Dispatcher, topic: str, after:
     last = dispatcher.position
     try:
         if after is not None:
-            await _start_position(db, after)
+            await reads.run(lambda: _start_position(db, after))
             last = after
             subscriber.behind = True  # everything up to now is in the outbox
         delivery.current().starts_after(last)
         while True:
             if subscriber.behind:
-                async with aclosing(_from_outbox(db, subscriber, topic, last, page_size)) as pages:
+                async with aclosing(_from_outbox(db, subscriber, topic, last, page_size, reads)) as pages:
                     async for page in pages:
                         last = page[-1].seq
                         yield page
@@ -107,7 +109,7 @@ async def topic_batches(db: Database, dispatcher: Dispatcher, topic: str, after:
 
 
 async def _from_outbox(db: Database, subscriber: Subscriber, topic: str, last: int,
-                       page_size: int) -> AsyncGenerator[list[LogEvent], None]:
+                       page_size: int, reads: LiveReads) -> AsyncGenerator[list[LogEvent], None]:
     """Pages of `topic` after `last` until the outbox has nothing the queue will not bring.
 
     The queue is emptied first, so every event fanned out while this reads is queued (and
@@ -116,14 +118,14 @@ async def _from_outbox(db: Database, subscriber: Subscriber, topic: str, last: i
     sends this one (a replay of 10,000 events streams instead of stopping for each page).
     """
     subscriber.restart()
-    reading = asyncio.ensure_future(_checked_page(db, topic, last, page_size))
+    reading = asyncio.ensure_future(reads.run(partial(_checked_page, db, topic, last, page_size)))
     try:
         while True:
             page = await reading
             if page:
                 last = page[-1].seq
             if len(page) == page_size:
-                reading = asyncio.ensure_future(_checked_page(db, topic, last, page_size))
+                reading = asyncio.ensure_future(reads.run(partial(_checked_page, db, topic, last, page_size)))
                 yield page
                 continue
             if page:
@@ -131,7 +133,7 @@ async def _from_outbox(db: Database, subscriber: Subscriber, topic: str, last: i
             if not subscriber.behind:
                 return
             subscriber.restart()
-            reading = asyncio.ensure_future(_checked_page(db, topic, last, page_size))
+            reading = asyncio.ensure_future(reads.run(partial(_checked_page, db, topic, last, page_size)))
     finally:
         if not reading.done():
             reading.cancel()

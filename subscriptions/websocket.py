@@ -131,11 +131,23 @@ class LiveWebSocketAdapter(ASGIWebSocketAdapter):
                 raise Stalled()
             try:
                 async with asyncio.timeout(self.send_timeout):
-                    await super().send_json(message)
+                    await self._send_encoded(message)
             except TimeoutError:
                 self.stalled = True
                 self.on_stall()
                 raise Stalled() from None
+
+    async def _send_encoded(self, message: Mapping[str, object]) -> None:
+        """A live event's result is encoded once for every socket it goes to (render_once.py)."""
+        live = getattr(getattr(self.view, "app_state", None), "live", None)
+        text = live.encoded.message(message) if live is not None else None
+        if text is None:
+            await super().send_json(message)
+            return
+        try:
+            await self.ws.send_text(text)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
 
     async def send_last(self, message: Mapping[str, object]) -> None:
         """A message after the stall, behind everything unread; the caller bounds the wait."""

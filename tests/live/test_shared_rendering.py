@@ -58,4 +58,7 @@ async def test_fifty_subscribers_of_every_role_see_exactly_what_they_may_read(
     # Two visibility classes (reads everything; Nora's own), five events: a handful of
     # renders, each shared by the rest of its class, instead of one per delivery.
     assert stats["rendered"] + stats["renderedShared"] == deliveries
+    # Each render is encoded to JSON once too; every other socket of its class gets that text.
+    assert stats["encoded"] == stats["rendered"]
+    assert stats["encoded"] + stats["encodedShared"] == deliveries
     assert stats["rendered"] <= 2 * 5
