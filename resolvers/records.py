@@ -15,7 +15,7 @@ from graph.queries.paging import fetch_page, position
 from graph.rules.access import Scope
 from resolvers.context import Info
 from resolvers.custom_fields import custom_order, given_values, list_conditions
-from resolvers.filters import where_predicate
+from resolvers.filters import record_where_predicate
 from resolvers.ids import decode_id, decode_ids
 from resolvers.inputs import decode_optional, given
 from resolvers.mutation_runner import run_mutation
@@ -85,7 +85,7 @@ async def _record_page(info: Info, record_type: str, flt: queries.RecordFilter, 
                        first: int | None, after: str | None, last: int | None, before: str | None,
                        where: Any = None, conditions: Any = None) -> Connection[Any]:
     query = queries.list_query(info.context.scope, record_type, flt)
-    condition = where_predicate(where, info.context.scope)
+    condition = await record_where_predicate(info, where)
     if condition is not None:
         query = query.where(condition)
     ordering = await custom_order(info, record_type, order_by, conditions)
