@@ -123,7 +123,7 @@ def where(entity: str, flt: Mapping[str, Any] | None, scope: Scope, table: Any =
     """The predicate of `flt` on rows of one of `entities` (see `graph.queries.filters.predicate`).
 
     Fields known only at run time (an organisation's custom fields) come in as `entities`
-    with more `Field`s: `dataclasses.replace(ENTITIES["ACCOUNT"], fields={…})`."""
+    with more fields: `with_custom_fields(…)`, or `dataclasses.replace(ENTITIES["ACCOUNT"], fields={…})`."""
     return predicate(entities, entity, flt, scope, table)
 
 

@@ -141,10 +141,10 @@ class _Translator:
                 parts.append(and_(true(), *items) if key == "and" else or_(false(), *items))
             elif key == "not":
                 parts.append(not_(self.node(spec, value, table, where, depth + 1)))
-            elif isinstance(spec.fields.get(key), Conditions):
-                parts.append(self.conditions(spec.fields[key], value, table, where))  # type: ignore[arg-type]
             elif key in spec.fields:
-                parts.append(self.field(spec.fields[key], value, table, where))  # type: ignore[arg-type]
+                known = spec.fields[key]
+                parts.append(self.conditions(known, value, table, where) if isinstance(known, Conditions)
+                             else self.field(known, value, table, where))
             elif key in spec.relations:
                 parts.append(self.relation(spec.relations[key], value, table, where, depth))
             else:
