@@ -85,7 +85,7 @@ def given_values(inputs: Sequence[CustomFieldInput] | None) -> list[GivenValue] 
     return values
 
 
-def _read_id(text: str) -> uuid.UUID | None:
+def read_record_id(text: str) -> uuid.UUID | None:
     parsed = parse_global_id(text)
     if parsed is not None and parsed[0] in RECORD_TYPE_NAMES:
         return parsed[1]
@@ -102,7 +102,7 @@ async def list_conditions(info: Info, record_type: str,
         return []
     definitions = await info.context.loaders.custom_fields_by_type.load(record_type)
     plain = [queries.Condition(c.name.strip(), c.operator.value, c.value, c.values) for c in conditions]
-    return queries.conditions_sql(definitions, plain, ("filter", "customFields"), _read_id)
+    return queries.conditions_sql(definitions, plain, ("filter", "customFields"), read_record_id)
 
 
 async def custom_order(info: Info, record_type: str, order_by: Sequence[Any] | None,

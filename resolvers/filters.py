@@ -5,6 +5,11 @@ recurse on the same entity, a `…Where` field on its own entity, an operator in
 a mapping of operator → value, enums become their values and ids are decoded with the
 types each field accepts. Depth is checked here as well as in the translator, so a
 deeply nested document is refused before anything recurses far.
+
+`customFields` (accounts and contacts) become `graph.queries.custom_fields.Condition`s;
+`record_where_predicate` loads the definitions of the record types whose conditions the
+filter names (the request's loader: once per request, and not at all without them) and
+hands the translator the entities extended with them.
 """
 
 from __future__ import annotations
@@ -17,9 +22,12 @@ from typing import Any
 from sqlalchemy import ColumnElement
 
 from graph.queries import filter_fields
+from graph.queries.custom_fields import Condition
 from graph.queries.filters import MAX_DEPTH
 from graph.rules.access import Scope
 from graph.rules.errors import DomainError, ErrorCode
+from resolvers.context import Info
+from resolvers.custom_fields import read_record_id
 from resolvers.ids import decode_id
 from schema.inputs import filters as inputs
 from schema.types.activities import ACTIVITY_TYPE_NAMES
@@ -62,6 +70,8 @@ def plain(where: Any, path: Sequence[str] = ("where",), depth: int = 1) -> dict[
             found[key] = [plain(item, (*here, str(i)), depth + 1) for i, item in enumerate(value)]
         elif key == "not" or type(value) in WHERE_ENTITIES:
             found[key] = plain(value, here, depth + 1)
+        elif key == filter_fields.CUSTOM_FIELDS:
+            found[key] = [Condition(c.name.strip(), c.operator.value, c.value, c.values) for c in value]
         else:
             found[key] = _operators(entity, key, value, here)
     return found
@@ -92,3 +102,33 @@ def where_predicate(where: Any, scope: Scope) -> ColumnElement[bool] | None:
     if where is None:
         return None
     return filter_fields.where(WHERE_ENTITIES[type(where)], plain(where), scope)
+
+
+async def record_where_predicate(info: Info, where: Any) -> ColumnElement[bool] | None:
+    """`where_predicate`, with the custom-field conditions a `…Where` of records may hold."""
+    if where is None:
+        return None
+    entity = WHERE_ENTITIES[type(where)]
+    flt = plain(where)
+    record_types = sorted(_custom_types(entity, flt))
+    if not record_types:
+        return filter_fields.where(entity, flt, info.context.scope)
+    loaded = await info.context.loaders.custom_fields_by_type.load_many(record_types)
+    entities = filter_fields.with_custom_fields(dict(zip(record_types, loaded, strict=True)), read_record_id)
+    return filter_fields.where(entity, flt, info.context.scope, entities=entities)
+
+
+def _custom_types(entity: str, flt: dict[str, Any]) -> set[str]:
+    """The record types whose custom-field conditions appear anywhere in `flt`."""
+    found: set[str] = set()
+    relations = filter_fields.ENTITIES[entity].relations
+    for key, value in flt.items():
+        if key == filter_fields.CUSTOM_FIELDS:
+            found.add(entity)
+        elif key in ("and", "or"):
+            found.update(*(_custom_types(entity, v) for v in value))
+        elif key == "not":
+            found |= _custom_types(entity, value)
+        elif key in relations:
+            found |= _custom_types(relations[key].target, value)
+    return found

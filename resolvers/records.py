@@ -15,7 +15,7 @@ from graph.queries.paging import fetch_page, position
 from graph.rules.access import Scope
 from resolvers.context import Info
 from resolvers.custom_fields import custom_order, given_values, list_conditions
-from resolvers.filters import where_predicate
+from resolvers.filters import record_where_predicate
 from resolvers.ids import decode_id, decode_ids
 from resolvers.inputs import decode_optional, given
 from resolvers.mutation_runner import run_mutation
@@ -83,9 +83,8 @@ async def record_page(info: Info, query: Any, order_by: Any, first: int | None, 
 
 async def _record_page(info: Info, record_type: str, flt: queries.RecordFilter, order_by: Any,
                        first: int | None, after: str | None, last: int | None, before: str | None,
-                       where: Any = None, conditions: Any = None) -> Connection[Any]:
+                       condition: Any = None, conditions: Any = None) -> Connection[Any]:
     query = queries.list_query(info.context.scope, record_type, flt)
-    condition = where_predicate(where, info.context.scope)
     if condition is not None:
         query = query.where(condition)
     ordering = await custom_order(info, record_type, order_by, conditions)
@@ -100,24 +99,27 @@ async def accounts(info: Info, filter: inputs.AccountFilter | None = None, order
                    first: int | None = None, after: str | None = None, last: int | None = None,
                    before: str | None = None, include_inactive: bool = False,
                    where: AccountWhere | None = None) -> Connection[Account]:
+    # `where` first: it loads the custom fields of every type it names in one statement, the filter's among them.
+    condition = await record_where_predicate(info, where)
     f = filter or inputs.AccountFilter()
     flt = queries.RecordFilter(text=f.text, owner_ids=_owner_ids(f.owner_ids), industry=f.industry,
                                city=f.city, include_inactive=include_inactive,
                                custom=await list_conditions(info, "ACCOUNT", f.custom_fields))
-    return await _record_page(info, "ACCOUNT", flt, order_by, first, after, last, before, where, f.custom_fields)
+    return await _record_page(info, "ACCOUNT", flt, order_by, first, after, last, before, condition, f.custom_fields)
 
 
 async def contacts(info: Info, filter: inputs.ContactFilter | None = None, order_by: list[inputs.RecordOrder] | None = None,
                    first: int | None = None, after: str | None = None, last: int | None = None,
                    before: str | None = None, include_inactive: bool = False,
                    where: ContactWhere | None = None) -> Connection[Contact]:
+    condition = await record_where_predicate(info, where)
     f = filter or inputs.ContactFilter()
     flt = queries.RecordFilter(
         text=f.text, owner_ids=_owner_ids(f.owner_ids), email=f.email, city=f.city,
         account_id=decode_optional(f.account_id, {"Account"}, ("filter", "accountId")),
         include_inactive=include_inactive, custom=await list_conditions(info, "CONTACT", f.custom_fields),
     )
-    return await _record_page(info, "CONTACT", flt, order_by, first, after, last, before, where, f.custom_fields)
+    return await _record_page(info, "CONTACT", flt, order_by, first, after, last, before, condition, f.custom_fields)
 
 
 async def quick_find(info: Info, text: str, first: int = 20) -> list[Any]:

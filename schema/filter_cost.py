@@ -1,7 +1,7 @@
 """What a rich filter (R-QRY-1) adds to a query's cost (R-API-3).
 
 A `where:` argument is counted once per time its field is resolved: one per field
-condition (operator), and RELATION_COST per relation, which is an EXISTS the database
+condition (operator, or custom-field condition), and RELATION_COST per relation, which is an EXISTS the database
 evaluates for every candidate row. With the depth and condition caps of the translator
 (graph/queries/filters.py) this keeps `accounts(first: 500) { … timeline(where: …) }`
 from multiplying an expensive filter by a large page unnoticed.
@@ -38,6 +38,8 @@ def where_cost(type_: GraphQLInputObjectType, value: Any) -> int:
             total += (0 if key in LOGICAL else RELATION_COST) + where_cost(named, given)
         elif isinstance(given, Mapping):
             total += sum(1 for v in given.values() if v is not None)
+        elif isinstance(given, list):  # custom-field conditions (`customFields`): one each
+            total += sum(1 for v in given if v is not None)
     return total
 
 

@@ -127,23 +127,25 @@ def _missing(definition: FieldDefinition, table: Table | None = None) -> ColumnE
     return case((value_of(definition, table).is_(None), 1), else_=0)
 
 
-def custom_field_condition(definition: FieldDefinition, operator: str, value: Any) -> ColumnElement[bool]:
+def custom_field_condition(definition: FieldDefinition, operator: str, value: Any,
+                           table: Table | None = None) -> ColumnElement[bool]:
     """The SQL for "this field `operator` `value`"; `value` is in the type's input form (an
     int, Decimal, date, … or a list of them for IN/NOT_IN; a bool for IS_NULL), checked
     already by the caller (`graph.rules.custom_fields.parse_text`, `stored_value`).
+    `table` is `records` or an alias of it (the inner rows of a `where:` relation).
 
     A value missing on a row matches only IS_NULL true, NE and NOT_IN (as "not that value").
     """
     if operator == "IS_NULL":
-        return _missing(definition) == (1 if value else 0)
+        return _missing(definition, table) == (1 if value else 0)
     if definition.type == "MULTI_CHOICE":
-        return _list_condition(definition, operator, value)
-    column = value_of(definition)
-    present = _missing(definition) == 0
+        return _list_condition(definition, operator, value, table)
+    column = value_of(definition, table)
+    present = _missing(definition, table) == 0
     if operator in ("IN", "NOT_IN"):
         stored = [_sql_value(definition, v) for v in value]
         chosen = column.in_(stored) if stored else false()
-        return and_(present, chosen) if operator == "IN" else or_(_missing(definition) == 1, not_(chosen))
+        return and_(present, chosen) if operator == "IN" else or_(_missing(definition, table) == 1, not_(chosen))
     if operator in TEXT_OPERATORS:
         text = str(_sql_value(definition, value))
         escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -151,7 +153,7 @@ def custom_field_condition(definition: FieldDefinition, operator: str, value: An
         return and_(present, column.ilike(pattern, escape="\\"))
     compared = _sql_value(definition, value)
     if operator == "NE":
-        return or_(_missing(definition) == 1,
+        return or_(_missing(definition, table) == 1,
                    column != (literal(compared, Boolean()) if isinstance(compared, bool) else compared))
     if isinstance(compared, bool):
         compared = literal(compared, Boolean())
@@ -159,7 +161,8 @@ def custom_field_condition(definition: FieldDefinition, operator: str, value: An
     return and_(present, compare[operator](column, compared))
 
 
-def _list_condition(definition: FieldDefinition, operator: str, value: Any) -> ColumnElement[bool]:
+def _list_condition(definition: FieldDefinition, operator: str, value: Any,
+                    table: Table | None = None) -> ColumnElement[bool]:
     """Multi-choice: IN / EQ hold when the record has any of the choices; NOT_IN / NE when none."""
     choices: list[str] = []
     for item in value if isinstance(value, list) else [value]:
@@ -168,7 +171,8 @@ def _list_condition(definition: FieldDefinition, operator: str, value: Any) -> C
     if not stored:
         has = false()
     else:
-        has = _ListValue(Record.__table__.c.custom_fields, literal_column(definition.name),  # type: ignore[assignment]
+        column = (table if table is not None else Record.__table__).c.custom_fields
+        has = _ListValue(column, literal_column(definition.name),  # type: ignore[assignment]
                          *(literal(c, String()) for c in stored))
     return has if operator in ("IN", "EQ") else not_(has)
 
@@ -254,9 +258,11 @@ IdReader = Callable[[str], uuid.UUID | None]
 
 
 def conditions_sql(definitions: Sequence[FieldDefinition], conditions: Sequence[Condition],
-                   prefix: Sequence[str], read_id: IdReader | None = None) -> list[ColumnElement[bool]]:
-    """The SQL of each condition; VALIDATION naming the condition's part for unknown fields,
-    values that are not of the field's type, and operators the type has no use for."""
+                   prefix: Sequence[str], read_id: IdReader | None = None,
+                   table: Table | None = None) -> list[ColumnElement[bool]]:
+    """The SQL of each condition on `table` (default `records`); VALIDATION naming the
+    condition's part for unknown (or retired) fields, values that are not of the field's
+    type, and operators the type has no use for."""
     live = {d.name: d for d in definitions if not d.retired}
     problems: list[Problem] = []
     clauses: list[ColumnElement[bool]] = []
@@ -268,7 +274,7 @@ def conditions_sql(definitions: Sequence[FieldDefinition], conditions: Sequence[
             continue
         try:
             clauses.append(custom_field_condition(definition, condition.operator,
-                                                  _condition_value(definition, condition, read_id)))
+                                                  _condition_value(definition, condition, read_id), table))
         except _Refused as refused:
             problems.append(Problem(ErrorCode.VALIDATION, f"{condition.name}: {refused.message}",
                                     (*path, refused.part)))

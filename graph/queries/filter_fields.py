@@ -13,16 +13,19 @@ filter the rows the indexed conditions leave.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement
 
 from graph.models import Activity, Record, TimelineEntry
 from graph.queries.activities import readable_activities
-from graph.queries.filters import Entity, Field, Relation, predicate
+from graph.queries.custom_fields import Condition, IdReader, conditions_sql
+from graph.queries.filters import Conditions, Entity, Field, Relation, predicate
 from graph.queries.records import readable, readable_any
 from graph.rules.access import Scope
+from graph.rules.custom_fields import FieldDefinition
 
 RECORDS = Record.__table__
 ACTIVITIES = Activity.__table__
@@ -44,6 +47,8 @@ COMMON = {
     "created_on": Field("datetime", _col("created_on"), nullable=False),
     "modified_on": Field("datetime", _col("modified_on"), nullable=False),
 }
+# The key of a record type's custom-field conditions (`customFields` in its `…Where`).
+CUSTOM_FIELDS = "custom_fields"
 STATE_TEXT = {"state": Field("string", _col("state"), nullable=False)}
 STATE_ENUM = {"state": Field("enum", _col("state"), nullable=False)}
 PEOPLE = {n: _string(n) for n in ("email", "city", "first_name", "last_name", "job_title")}
@@ -118,5 +123,21 @@ def where(entity: str, flt: Mapping[str, Any] | None, scope: Scope, table: Any =
     """The predicate of `flt` on rows of one of `entities` (see `graph.queries.filters.predicate`).
 
     Fields known only at run time (an organisation's custom fields) come in as `entities`
-    with more `Field`s: `dataclasses.replace(ENTITIES["ACCOUNT"], fields={…})`."""
+    with more fields: `with_custom_fields(…)`, or `dataclasses.replace(ENTITIES["ACCOUNT"], fields={…})`."""
     return predicate(entities, entity, flt, scope, table)
+
+
+def with_custom_fields(definitions: Mapping[str, Sequence[FieldDefinition]], read_id: IdReader | None = None,
+                       entities: Mapping[str, Entity] = ENTITIES) -> dict[str, Entity]:
+    """`entities` where each record type in `definitions` also takes `custom_fields`: a list
+    of `graph.queries.custom_fields.Condition`s on its live fields, all of which must hold,
+    translated by `custom_fields.conditions_sql` (the one translator of custom-field
+    conditions, also behind `filter.customFields`). `read_id` reads a LOOKUP's record id."""
+    extended = dict(entities)
+    for record_type, fields in definitions.items():
+        def sql(conditions: Sequence[Condition], table: Any, path: tuple[str, ...],
+                fields: Sequence[FieldDefinition] = fields) -> list[ColumnElement[bool]]:
+            return conditions_sql(fields, conditions, path, read_id, table)
+        entity = extended[record_type]
+        extended[record_type] = dataclasses.replace(entity, fields={**entity.fields, CUSTOM_FIELDS: Conditions(sql)})
+    return extended

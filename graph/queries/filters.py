@@ -13,7 +13,9 @@ Every key of one mapping must hold (implicit AND); several operators on one fiel
 Each entity (`graph.queries.filter_fields`) names its fields, each of one *kind*, and the
 translator dispatches per field to the operator functions of its kind
 (`graph.queries.filter_operators.OPERATORS`): a new kind of field (a custom field, say) is
-one more entry there and one more `Field` on its entity.
+one more entry there and one more `Field` on its entity. Conditions whose SQL only the
+request knows (an organisation's custom fields, `custom_fields: [condition, …]`, every one
+of which must hold) are a `Conditions` entry among the entity's fields instead.
 
 Semantics are two-valued, so `not` is the exact complement: a condition on a missing
 (NULL) value is false, except `ne`, `not_in` and `is_null: true`, which a missing value
@@ -57,6 +59,17 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Conditions:
+    """A list of conditions, all of which must hold, turned into SQL by `sql(conditions, table, path)`.
+
+    For fields known only at run time (custom fields): their definitions are the caller's,
+    bound into `sql`, which checks each condition and raises DomainError(VALIDATION) naming
+    its path. Each condition counts once against MAX_CONDITIONS."""
+
+    sql: Callable[[Sequence[Any], Any, Path], Sequence[ColumnElement[bool]]]
+
+
+@dataclass(frozen=True)
 class Relation:
     """Rows of `target` whose `inner_key` equals the outer row's `outer_key`.
 
@@ -76,7 +89,7 @@ class Relation:
 class Entity:
     name: str
     table: Any
-    fields: Mapping[str, Field]
+    fields: Mapping[str, Field | Conditions]
     relations: Mapping[str, Relation] = field(default_factory=dict)
     # The viewer's read predicate on a table (an alias inside a relation); None: never a target.
     readable: Callable[[Scope, Any], ColumnElement[bool]] | None = None
@@ -129,7 +142,9 @@ class _Translator:
             elif key == "not":
                 parts.append(not_(self.node(spec, value, table, where, depth + 1)))
             elif key in spec.fields:
-                parts.append(self.field(spec.fields[key], value, table, where))
+                known = spec.fields[key]
+                parts.append(self.conditions(known, value, table, where) if isinstance(known, Conditions)
+                             else self.field(known, value, table, where))
             elif key in spec.relations:
                 parts.append(self.relation(spec.relations[key], value, table, where, depth))
             else:
@@ -154,6 +169,14 @@ class _Translator:
                 raise problem(f"a filter may hold at most {MAX_CONDITIONS} conditions", where)
             parts.append(operator(column, checked(spec.kind, name, value, where), spec.nullable))
         return and_(true(), *parts)
+
+    def conditions(self, spec: Conditions, items: Any, table: Any, path: Path) -> ColumnElement[bool]:
+        if not isinstance(items, Sequence) or isinstance(items, (str, bytes)):
+            raise problem("expected a list of conditions", path)
+        self.budget.conditions += len(items)
+        if self.budget.conditions > MAX_CONDITIONS:
+            raise problem(f"a filter may hold at most {MAX_CONDITIONS} conditions", path)
+        return and_(true(), *spec.sql(items, table, path))
 
     def relation(self, spec: Relation, flt: Any, outer: Any, path: Path, depth: int) -> ColumnElement[bool]:
         target = self.entities[spec.target]

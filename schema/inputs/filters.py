@@ -12,6 +12,7 @@ from typing import Generic, TypeVar
 
 import strawberry
 
+from schema.inputs.custom_fields import CustomFieldCondition
 from schema.types.activities import ActivityState, ActivityType, Priority
 from schema.types.metadata import RecordType
 from schema.types.sales import CaseOrigin, CaseState, LeadSource, LeadState, OpportunityState
@@ -110,6 +111,8 @@ class DecimalFilter:
 AND = "Every one of these holds."
 OR = "At least one of these holds (an empty list: none does)."
 NOT = "This does not hold."
+CUSTOM = ("Conditions on the organisation's custom fields of this type (`customFieldDefinitions`); "
+          "every one holds. Combine them with and, or and not like any other field.")
 def _some(what: str, how: str = "") -> str:
     return f"Has at least one {what} you may read{how} that matches."
 
@@ -130,6 +133,7 @@ class AccountWhere:
     industry: StringFilter | None = None
     website: StringFilter | None = None
     parent_account: IdFilter | None = None
+    custom_fields: list[CustomFieldCondition] | None = strawberry.field(default=None, description=CUSTOM)
     contacts: ContactWhere | None = strawberry.field(default=None, description=_some("contact"))
     opportunities: OpportunityWhere | None = strawberry.field(
         default=None, description=_some("opportunity", " (whose customer it is)"))
@@ -152,6 +156,7 @@ class ContactWhere:
     first_name: StringFilter | None = None
     last_name: StringFilter | None = None
     job_title: StringFilter | None = None
+    custom_fields: list[CustomFieldCondition] | None = strawberry.field(default=None, description=CUSTOM)
     account: AccountWhere | None = strawberry.field(
         default=None, description="Its account, when you may read it, matches.")
 

@@ -90,6 +90,9 @@ async def test_r_api_3_filters_count_in_the_cost(api: Api) -> None:
     [error] = await _errors(api, page, {"w": {"contacts": {"name": {"eq": "x"}}}})  # 1001 + 10 + 1
     assert error["extensions"]["code"] == "QUERY_TOO_COSTLY"
     assert error["extensions"]["cost"] == 1012
+    # Custom-field conditions (R-QRY-2) count one each, like any condition.
+    [error] = await _errors(api, page, {"w": {"not": {"customFields": [{"name": "seats"}] * 10}}})  # 1001 + 10
+    assert (error["extensions"]["code"], error["extensions"]["cost"]) == ("QUERY_TOO_COSTLY", 1011)
 
 
 PAGE = """query($w: AccountWhere) { accounts(first: 50, where: $w) { totalCount

@@ -9,6 +9,7 @@ oracle (tests/support/filter_oracle.py) then says which rows a filter must retur
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -72,6 +73,21 @@ ACTIVITY = st.fixed_dictionaries({
     # Regarding: 0 the timeline account, 1 one of its contacts, 2 any account, 3 a case, 4 nothing.
     "regarding": st.integers(0, 4), "pick": st.integers(0, 30), "closed": st.sampled_from((None, None, "complete", "cancel")),
 })
+# Custom fields (R-QRY-2) some worlds define: per record type, name → (type, choices).
+CUSTOM_FIELDS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
+    "ACCOUNT": {"tier": ("CHOICE", ("Gold", "Silver", "Bronze")), "seats": ("NUMBER", ()),
+                "renewal": ("DATE", ()), "partner": ("BOOLEAN", ())},
+    "CONTACT": {"nickname": ("TEXT", ()), "score": ("DECIMAL", ()), "tags": ("MULTI_CHOICE", ("red", "green", "blue"))},
+}
+CUSTOM_VALUES: dict[str, tuple[Any, ...]] = {
+    "CHOICE": ("Gold", "Silver", "Bronze"), "NUMBER": (0, 5, 40, 120), "BOOLEAN": (True, False),
+    "DATE": (date(2031, 3, 1), date(2031, 6, 30), date(2032, 1, 15)), "TEXT": ("Ace", "ace of spades", "Bee"),
+    "DECIMAL": (Decimal("1.5"), Decimal("2.25"), Decimal("10")),
+    "MULTI_CHOICE": (["red"], ["green", "blue"], ["red", "blue"]),
+}
+INPUT_MEMBERS = {"CHOICE": "choice", "NUMBER": "number", "BOOLEAN": "boolean", "DATE": "date", "TEXT": "text",
+                 "DECIMAL": "decimal", "MULTI_CHOICE": "choices"}
+
 SPEC = st.fixed_dictionaries({
     "accounts": st.lists(ACCOUNT, min_size=12, max_size=12), "contacts": st.lists(CONTACT, min_size=8, max_size=16),
     "leads": st.lists(LEAD, min_size=4, max_size=8), "opportunities": st.lists(OPPORTUNITY, min_size=4, max_size=10),
@@ -104,6 +120,8 @@ class FilterWorld:
     timeline_record: str = ""
     # Per viewer: the timeline's entries as TIMELINE rows.
     entries: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    # Custom fields defined (CUSTOM_FIELDS' types by record type); rows then hold `custom`.
+    custom: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def owner_gid(self, key: str) -> str:
         return gid("Team", self.org.team_id) if key == "team" else gid("User", self.org.users[key])
@@ -150,16 +168,40 @@ def _at(hours: int | None) -> str | None:
     return None if hours is None else (BASE + timedelta(hours=hours)).isoformat()
 
 
-async def build_world(api: Api, db: Database, org: Org, run_seed: int) -> FilterWorld:
+async def define_custom_fields(api: Api, world: FilterWorld) -> None:
+    """CUSTOM_FIELDS on accounts and contacts, defined by the administrator."""
+    inputs = [{"recordType": record_type, "name": name, "label": name.title(), "type": kind,
+               "choices": list(choices) or None}
+              for record_type, fields in CUSTOM_FIELDS.items() for name, (kind, choices) in fields.items()]
+    await batch(api, "defineCustomField", inputs, "field { name }")
+    world.custom = {t: {n: kind for n, (kind, _) in fields.items()} for t, fields in CUSTOM_FIELDS.items()}
+
+
+def custom_inputs(world: FilterWorld, record_type: str, chance: random.Random) -> list[dict[str, Any]]:
+    """A record's `customFields` input: each defined field given a value two times in three."""
+    given: list[dict[str, Any]] = []
+    for name, kind in world.custom.get(record_type, {}).items():
+        if chance.randrange(3):
+            value = chance.choice(CUSTOM_VALUES[kind])
+            given.append({"name": name, INPUT_MEMBERS[kind]: graphql_value(value)})
+    return given
+
+
+async def build_world(api: Api, db: Database, org: Org, run_seed: int, *, custom: bool = False) -> FilterWorld:
+    """The world of `run_seed`; with `custom`, accounts and contacts also have CUSTOM_FIELDS' values."""
     spec = draw_spec(run_seed)
     world = FilterWorld(org)
+    chance = random.Random(run_seed)
+    if custom:
+        await define_custom_fields(api, world)
     for key, (unit, depth) in READERS.items():
         await add_custom_role(db, org, role=f"{key} role", key=key, unit=unit, depths={"read": depth})
     owner = world.owner_gid
     roots = await batch(api, "createAccount", [
         {"name": f"{a['name']} {i}", "ownerId": owner(a["owner"]), "industry": a["industry"],
          "email": f"{a['name'].split()[0].lower()}{i}@example.org" if a["email"] else None,
-         "website": a["website"], "address": {"city": a["city"]}}
+         "website": a["website"], "address": {"city": a["city"]},
+         **({"customFields": custom_inputs(world, "ACCOUNT", chance)} if custom else {})}
         for i, a in enumerate(spec["accounts"])], "account { id }")
     accounts = [r["account"]["id"] for r in roots]
     parents = [{"id": accounts[i], "parentAccountId": accounts[a["parent"]]}
@@ -169,7 +211,8 @@ async def build_world(api: Api, db: Database, org: Org, run_seed: int) -> Filter
     made = await batch(api, "createContact", [
         {"firstName": c["first"], "lastName": c["last"], "ownerId": owner(c["owner"]), "jobTitle": c["job"],
          "email": f"{c['first'].lower()}{i}@example.org" if c["email"] else None, "address": {"city": c["city"]},
-         "accountId": accounts[c["account"]] if c["account"] is not None else None}
+         "accountId": accounts[c["account"]] if c["account"] is not None else None,
+         **({"customFields": custom_inputs(world, "CONTACT", chance)} if custom else {})}
         for i, c in enumerate(spec["contacts"])], "contact { id }")
     contacts = [r["contact"]["id"] for r in made]
     made = await batch(api, "createLead", [
@@ -245,6 +288,9 @@ LISTS = {
     "OPPORTUNITY": ("opportunities", f"{COMMON} estimatedRevenue estimatedCloseDate probability customer {{ id }}"),
     "CASE": ("cases", f"{COMMON} priority origin resolveBy customer {{ id }}"),
 }
+CUSTOM_VALUES_READ = """customFields { name ... on TextFieldValue { text } ... on NumberFieldValue { number }
+    ... on DecimalFieldValue { decimal } ... on DateFieldValue { date } ... on BooleanFieldValue { boolean }
+    ... on ChoiceFieldValue { choice } ... on MultiChoiceFieldValue { choices } }"""
 ACTIVITY_FIELDS = f"id type state priority subject due createdOn modifiedOn {OWNER} regarding {{ id }}"
 
 
@@ -281,6 +327,20 @@ def record_row(record_type: str, node: Mapping[str, Any]) -> dict[str, Any]:
     return row
 
 
+def custom_row(types: Mapping[str, str], node: Mapping[str, Any]) -> dict[str, Any]:
+    """A record's custom values as the oracle reads them: every defined field, None when missing."""
+    row: dict[str, Any] = dict.fromkeys(types)
+    for value in node["customFields"]:
+        kind = types[value["name"]]
+        stored = next((v for k, v in value.items() if k != "name" and v is not None), None)
+        if stored is not None and kind == "DATE":
+            stored = date.fromisoformat(stored)
+        elif stored is not None and kind == "DECIMAL":
+            stored = Decimal(str(stored))
+        row[value["name"]] = stored
+    return row
+
+
 def activity_row(node: Mapping[str, Any]) -> dict[str, Any]:
     return {"id": node["id"], "type": node["type"], "state": node["state"], "priority": node["priority"],
             "subject": node["subject"], "due": _time(node["due"]), "created_on": _time(node["createdOn"]),
@@ -296,8 +356,13 @@ async def read_back(api: Api, world: FilterWorld) -> None:
     """Stored values (as the administrator reads them) and each viewer's readable ids."""
     world.rows["RECORD"] = {}
     for entity, (field_name, selection) in LISTS.items():
-        nodes = await _nodes(api, field_name, selection, "admin", "includeInactive: true, ")
+        types = world.custom.get(entity)
+        nodes = await _nodes(api, field_name, f"{selection} {CUSTOM_VALUES_READ}" if types else selection, "admin",
+                             "includeInactive: true, ")
         world.rows[entity] = {n["id"]: record_row(entity, n) for n in nodes}
+        if types:
+            for n in nodes:
+                world.rows[entity][n["id"]]["custom"] = custom_row(types, n)
         world.rows["RECORD"].update(world.rows[entity])
     nodes = await _nodes(api, "activities", f"... on Activity {{ {ACTIVITY_FIELDS} }}", "admin",
                          "filter: {owner: ANY}, ")
@@ -349,6 +414,8 @@ def graphql_where(flt: Mapping[str, Any]) -> dict[str, Any]:
     for key, value in flt.items():
         if key in ("and", "or"):
             out[key] = [graphql_where(v) for v in value]
+        elif key == "custom_fields":  # CustomFieldConditions, already as GraphQL writes them
+            out["customFields"] = value
         elif key == "not" or not _is_operators(value):
             out[camel(key)] = graphql_where(value)
         else:

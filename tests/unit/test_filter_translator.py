@@ -15,13 +15,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, insert, select
+from sqlalchemy import Engine, create_engine, insert, select, update
 from sqlalchemy.pool import StaticPool
 
 from graph.models import Activity, Base, Record
 from graph.queries import filter_operators, filters
-from graph.queries.filter_fields import ENTITIES, where
+from graph.queries.custom_fields import Condition
+from graph.queries.filter_fields import ENTITIES, where, with_custom_fields
 from graph.rules.access import ACTIONS, SECURED_TYPES, Depth, Scope
+from graph.rules.custom_fields import FieldDefinition
 from graph.rules.errors import DomainError, ErrorCode, Problem
 
 ME, OTHER, UNIT = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
@@ -183,3 +185,44 @@ def test_r_qry_1_bad_values_are_validation_errors_with_their_path() -> None:
     assert _refused({"estimated_revenue": {"in": [Decimal("1E+30")]}}, "OPPORTUNITY").field[-1] == "0"
     far = datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1)))
     assert _refused({"created_on": {"gte": far}}).field == ("where", "createdOn", "gte")
+
+
+def test_r_qry_2_custom_field_conditions_join_the_grammar(engine: Engine) -> None:
+    """`custom_fields` (R-QRY-2) on records and inside relations (an alias of `records`),
+    through the one custom-field translator, with and/or/not and the read predicate."""
+    defs = {"ACCOUNT": [FieldDefinition("seats", "Seats", "NUMBER")],
+            "CONTACT": [FieldDefinition("vip", "VIP", "BOOLEAN", record_type="CONTACT"),
+                        FieldDefinition("old", "Old", "TEXT", record_type="CONTACT", retired=True)]}
+    entities = with_custom_fields(defs)
+    values = {"acme": {"seats": 10}, "globex": {"seats": 3}, "ann": {"vip": True}, "bob": {"vip": True}}
+    names = {v: k for k, v in IDS.items()}
+    table = Record.__table__
+    seats_over_5 = {"custom_fields": [Condition("seats", "GT", "5")]}
+    vip = {"custom_fields": [Condition("vip", "EQ", "true")]}
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        for name, value in values.items():
+            connection.execute(update(table).where(table.c.id == IDS[name]).values(custom_fields=value))
+
+        def got(entity: str, flt: dict[str, Any], scope: Scope = ALL) -> set[str]:
+            statement = select(table.c.id).where(table.c.type == entity, where(entity, flt, scope, entities=entities))
+            return {names[i] for i in connection.scalars(statement)}
+
+        assert got("ACCOUNT", seats_over_5) == {"acme"}
+        assert got("ACCOUNT", {"not": seats_over_5}) == {"globex", "bare"}
+        assert got("ACCOUNT", {"or": [{"custom_fields": [Condition("seats", "IS_NULL")]},
+                                      {"custom_fields": [Condition("seats", "EQ", "3")]}]}) == {"globex", "bare"}
+        assert got("ACCOUNT", {"industry": {"eq": "retail"}, "not": seats_over_5}) == {"globex"}
+        assert got("ACCOUNT", {"contacts": vip}) == {"acme", "globex"}
+        assert got("ACCOUNT", {"contacts": vip}, OWN_ONLY) == {"acme"}  # Bob is someone else's
+        assert got("CONTACT", {"account": seats_over_5, **vip}) == {"ann"}
+        transaction.rollback()
+    with pytest.raises(DomainError) as caught:
+        where("ACCOUNT", {"contacts": {"custom_fields": [Condition("old", "EQ", "x")]}}, ALL, entities=entities)
+    assert caught.value.problems[0].field == ("where", "contacts", "customFields", "0", "name")
+    with pytest.raises(DomainError) as caught:
+        where("ACCOUNT", {"custom_fields": [Condition("seats", "EQ", "1")] * (filters.MAX_CONDITIONS + 1)}, ALL,
+              entities=entities)
+    assert "at most" in caught.value.problems[0].message
+    # Without the run time's definitions, a record type has no custom fields to filter on.
+    assert _refused(seats_over_5).field == ("where", "customFields")
