@@ -51,7 +51,6 @@ import json
 import os
 import platform
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -70,6 +69,7 @@ from sqlalchemy import text
 
 from bench.cpu import CpuMeter, CpuUsed
 from bench.datagen import AnchorShape, analyze, load_anchor
+from bench.processes import free_port
 from bench.load import Call, Measured, Workload, call, fetch, have_wrk, measure
 from bench.postgraphile import anchor
 from bench.relate_writes import remove_writes
@@ -254,12 +254,6 @@ async def undo_writes(database_url: str, relate_urls: list[tuple[str, str | None
 
 
 # --- servers -----------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @contextlib.contextmanager
 def relate_server(env: dict[str, str], workers: int, port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:

@@ -40,8 +40,6 @@ import contextlib
 import itertools
 import json
 import os
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -58,6 +56,7 @@ import websockets
 from sqlalchemy import func, select, text
 
 from bench.datagen import TimelineShape, load_timeline
+from bench.processes import free_port, relate
 from graph.db import Database
 from graph.events import timeline_topic
 from graph.models import EventTopic, User
@@ -74,19 +73,6 @@ SUBSCRIPTION = """subscription($recordId: ID!, $after: String) {
 CREATE_TASK = "mutation($input: CreateTaskInput!) { createTask(input: $input) { errors { code } task { id } } }"
 TICK = os.sysconf("SC_CLK_TCK")
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def relate(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
-    if done.returncode != 0:
-        raise SystemExit(f"relate {' '.join(args)} failed:\n{done.stderr[-2000:]}")
-    return done.stdout.strip()
 
 
 # --- the server's processes, from /proc ------------------------------------------------

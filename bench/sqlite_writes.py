@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -56,19 +55,6 @@ class Result:
         return (f"{self.variant:9} {len(ordered):7} {p50:9.1f} {p99:9.1f} {ordered[-1]:9.1f} "
                 f"{slow:8.1f} %  failures: {failed}")
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def relate(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
-    if done.returncode != 0:
-        raise SystemExit(f"relate {' '.join(args)} failed:\n{done.stderr[-2000:]}")
-    return done.stdout.strip()
 
 
 @contextlib.contextmanager
