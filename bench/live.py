@@ -40,8 +40,6 @@ import contextlib
 import itertools
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -56,7 +54,7 @@ import websockets
 from sqlalchemy import func, select, text
 
 from bench.datagen import TimelineShape, load_timeline
-from bench.processes import free_port, relate
+from bench.processes import free_port, relate, served
 from graph.db import Database
 from graph.events import timeline_topic
 from graph.models import EventTopic, User
@@ -113,30 +111,8 @@ def rss_bytes(pid: int) -> int:
 
 @contextlib.contextmanager
 def server(env: dict[str, str], port: int, workers: int, log: Path) -> Iterator[tuple[str, int]]:
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", str(workers)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 120
-            while True:
-                if process.poll() is not None:
-                    raise SystemExit(f"the server exited:\n{log.read_text(errors='replace')[-2000:]}")
-                with contextlib.suppress(httpx.HTTPError):
-                    if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                        break
-                if time.monotonic() > deadline:
-                    raise SystemExit("the server did not answer within 120 s")
-                time.sleep(0.2)
-            yield base, process.pid
-        finally:
-            process.terminate()
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
+    with served(env, port, log, "--workers", str(workers)) as running:
+        yield running
 
 
 # --- the database ------------------------------------------------------------------------
