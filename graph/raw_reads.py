@@ -167,7 +167,13 @@ class RawReads:
 
 
 def _processed(rows: Sequence[Any], processors: tuple[Callable[[Any], Any] | None, ...]) -> list[tuple[Any, ...]]:
-    if not any(processors):
+    pairs = [(i, p) for i, p in enumerate(processors) if p is not None]
+    if not pairs:
         return [tuple(row) for row in rows]
-    pairs = list(enumerate(processors))
-    return [tuple(p(row[i]) if p is not None else row[i] for i, p in pairs) for row in rows]
+    processed = []
+    for row in rows:
+        values = list(row)
+        for i, process in pairs:
+            values[i] = process(values[i])
+        processed.append(tuple(values))
+    return processed

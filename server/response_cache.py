@@ -5,12 +5,14 @@ variables, and remember the user and the organisation's security stamp the token
 for, and the outbox head (`max(events.seq)`) read *before* the query ran. One is served
 only while the token still means that user with that stamp (any change of roles, teams
 or units bumps it; a revoked token or deactivated user finds nothing), the head is the
-same and no committed event waits for its seq. That check is one statement: without an
-entry it is the authentication every request makes anyway, with the head added, and the
-viewer it finds goes on to the view (a miss costs what a request always cost); with an
-entry, on PostgreSQL, it is the same lookup reduced to user, stamp and head on a small
-pool of its own (no ORM session: no BEGIN and ROLLBACK round trips). A hit
-does no GraphQL work at all and says `X-Relate-Cache: hit`.
+same and no committed event waits for its seq. That check is one statement: the
+authentication every request makes anyway, with the head added, and the viewer it finds
+goes on to the view (a miss costs what a request always cost). On PostgreSQL it is that
+lookup reduced to user, stamp and head on a small pool of its own (no ORM session: no
+BEGIN and ROLLBACK round trips, no statement built per request), with or without an
+entry; the viewer is the one this process built for that user and stamp (every change
+to a user's details, roles, teams or units bumps the stamp), and only a viewer not seen
+yet takes the full lookup. A hit does no GraphQL work at all and says `X-Relate-Cache: hit`.
 
 Why this is never stale (DESIGN §5: every committed change writes outbox rows in its own
 transaction — activities and notes on no timeline too, graph/commands/timeline_index.py;
@@ -287,17 +289,21 @@ class ResponseCache:
         is not valid (the view says so)."""
         db: Database = self.app_state.db
         entry = self.entries.peek(key)
-        if entry is None:
-            return self._remember(await identify(db, token))
         identity: Identity | None
         if db.is_sqlite:  # no round trips to save: the full lookup is the probe
             identity = await identify(db, token)
+            if entry is None:
+                return self._remember(identity)
             probe = identity and Probe(identity.viewer.user.id, identity.stamp, identity.head, identity.pending)
         else:
+            # With or without an entry: the lean statement, and the viewer this process
+            # built for that user and stamp (the full lookup only for one not seen yet).
             self._lean = self._lean or LeanProbe(db)
             probe = await self._lean(token)
             known = self._viewers.get((probe.user_id, probe.stamp)) if probe else None
             identity = Identity(known, probe.stamp, probe.head, probe.pending) if probe and known else None
+            if entry is None:
+                return None if probe is None else self._remember(identity or await identify(db, token))
         if probe is None:
             self.entries.miss(key)
             return None

@@ -145,12 +145,31 @@ class PrincipalSource(Source):
               details: list[FieldDetails]) -> Getter:
         no_arguments(details)
         if name == "id":
-            get_id, type_name = self._id, object_type.name
-            return leaf(field_type, lambda row: to_global_id(type_name, get_id(row)))
+            return leaf(field_type, _memoised_global_id(object_type.name, self._id))
         column = (USER_COLUMNS if object_type.name == "User" else TEAM_COLUMNS).get(name)
         if column is None:
             raise Unsupported(f"{object_type.name}.{name}")
         return leaf(field_type, self.columns.getter(f"{self.prefix}_{column}", getattr(self.table, column)))
+
+
+PRINCIPAL_IDS_MAX = 4096
+
+
+def _memoised_global_id(type_name: str, get_id: Getter) -> Getter:
+    """A principal's global id, remembered per uuid: a page names the same few owners and
+    creators on most of its rows, and the ids never change (bounded: cleared when full)."""
+    memo: dict[Any, str] = {}
+
+    def global_id(row: Row) -> str:
+        raw = get_id(row)
+        found = memo.get(raw)
+        if found is None:
+            if len(memo) >= PRINCIPAL_IDS_MAX:
+                memo.clear()
+            found = memo[raw] = to_global_id(type_name, raw)
+        return found
+
+    return global_id
 
 
 def _principal_join(prefix: str, id_expression: Any) -> tuple[Any, Any]:
