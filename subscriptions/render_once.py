@@ -14,6 +14,13 @@ per delivery). Now:
   (the schema's executor) runs the selection for the first subscriber with that key,
   document and variables, and hands every other one the same result.
 
+- A batch of several events (a replay page, a burst) is yielded as one `SharedPage` when
+  the socket can split it (subscriptions/websocket.py): its events are rendered together,
+  concurrently, so nested look-ups of the whole page share one loader batch (one statement
+  per kind of row for the page), and the result, a `RenderedPage`, goes to the socket as
+  one message per event without passing through Strawberry's per-result machinery
+  (extension hooks, result conversion, the protocol's message building) once per event.
+
 Anything else (queries, mutations, subscriptions that yield plain objects) executes as
 before. Both caches are small LRUs: entries are needed only while one event is fanned out
 (or one replay page is read by several subscribers at once).
@@ -29,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import orjson
+from graphql import ExecutionResult
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 T = TypeVar("T")
@@ -108,11 +116,33 @@ class SharedEvent:
     renders: SingleFlight[Any]
 
 
+@dataclass(frozen=True, slots=True)
+class SharedPage:
+    """Several events of one batch, in seq order, to be rendered and sent together.
+
+    Only yielded to a socket that splits the `RenderedPage` back into one message per
+    event (delivery.Progress.splits_pages); `seqs` say which event each message carries,
+    so the cursor of the last one written stays exact (delivery.py)."""
+
+    seqs: tuple[int, ...]
+    events: tuple[SharedEvent, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedPage:
+    """The `data` of a rendered `SharedPage`: each event's own result, in order."""
+
+    seqs: tuple[int, ...]
+    results: tuple[ExecutionResult, ...]
+
+
 class RenderOnceExecutor(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's executor, rendering a `SharedEvent` once per document and variables."""
 
     def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         shared = self.root_value
+        if isinstance(shared, SharedPage):
+            return self._render_page(shared, args, kwargs)
         if not isinstance(shared, SharedEvent):
             return super().execute_operation(*args, **kwargs)
         key = (shared.key, _document_key(self.operation), _variables_key(self.variable_values))
@@ -127,6 +157,14 @@ class RenderOnceExecutor(StrawberryGraphQLCoreExecutionContext):
         if future is not None:
             return shared.renders.wait(key, future, compute)
         return shared.renders.fill(key, shared.renders.start(key), compute)
+
+    async def _render_page(self, page: SharedPage, args: tuple[Any, ...], kwargs: dict[str, Any]) -> ExecutionResult:
+        """Every event of the page rendered at once (each with its own errors, each shared
+        with the other subscribers of its class as a single event would be)."""
+        renders = [_awaited(self.build_per_event_executor(event).execute_operation(*args, **kwargs))
+                   for event in page.events]
+        results = await asyncio.gather(*renders)
+        return ExecutionResult(RenderedPage(page.seqs, tuple(results)), None)  # type: ignore[arg-type]
 
 
 async def _awaited(value: Any) -> Any:
@@ -172,11 +210,14 @@ class EncodedOnce:
             self._texts.popitem(last=False)
         return text
 
+    def result_text(self, op_id: object, kind: str, data: object) -> str:
+        """The text of a result message carrying only `data` (a dict)."""
+        return f'{{"id":{orjson.dumps(op_id).decode()},"type":"{kind}","payload":{{"data":{self.data_json(data)}}}}}'
+
     def message(self, message: Mapping[str, Any]) -> str | None:
         """The whole text of a result message carrying only `data`; None for any other."""
         payload = message.get("payload")
         if (message.get("type") not in ("next", "data") or not isinstance(payload, dict)
                 or payload.keys() != {"data"} or not isinstance(payload["data"], dict)):
             return None
-        op_id = orjson.dumps(message.get("id")).decode()
-        return f'{{"id":{op_id},"type":"{message["type"]}","payload":{{"data":{self.data_json(payload["data"])}}}}}'
+        return self.result_text(message.get("id"), message["type"], payload["data"])
