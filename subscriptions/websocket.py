@@ -243,6 +243,9 @@ class CutsOffSlowConsumers:
         operation's progress before it is sent and counted once written (render_once.py)."""
         op_id = str(message["id"])
         extensions = message["payload"].get("extensions")
+        live = getattr(getattr(self.view, "app_state", None), "live", None)
+        if live is not None:
+            live.pages_sent += 1
         progress = self.progress.get(op_id)
         for seq, result in zip(page.seqs, page.results, strict=True):
             if progress is not None:
