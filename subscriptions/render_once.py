@@ -78,6 +78,8 @@ class SingleFlight(Generic[T]):
     async def wait(self, key: Hashable, future: asyncio.Future[T], compute: Callable[[], Awaitable[T]]) -> T:
         """The shared result; computed here after all if whoever was computing it was
         cancelled (its socket went away), so one subscriber leaving never ends another."""
+        if future.done() and not future.cancelled():
+            return future.result()  # most of a class comes after the render: no shield needed
         try:
             return await asyncio.shield(future)
         except asyncio.CancelledError:
@@ -177,10 +179,24 @@ def _document_key(operation: Any) -> Hashable:
     return (loc.source.body, name) if loc is not None else (id(operation), name)
 
 
+_variables_keys: OrderedDict[int, tuple[Any, bytes]] = OrderedDict()
+
+
 def _variables_key(variables: Any) -> bytes:
-    """The coerced values (graphql-core 3.3 keeps them next to where each came from)."""
+    """The coerced values (graphql-core 3.3 keeps them next to where each came from).
+
+    Every event of a subscription is executed with the same variables object (the per-event
+    executors are copies of the subscription's), so its key is worked out once per
+    subscription, not once per delivery (the entry holds the object: its id is not reused)."""
+    known = _variables_keys.get(id(variables))
+    if known is not None and known[0] is variables:
+        return known[1]
     values = getattr(variables, "coerced", variables)
-    return orjson.dumps(values or {}, option=orjson.OPT_SORT_KEYS, default=str)
+    key = orjson.dumps(values or {}, option=orjson.OPT_SORT_KEYS, default=str)
+    _variables_keys[id(variables)] = (variables, key)
+    while len(_variables_keys) > 4096:
+        _variables_keys.popitem(last=False)
+    return key
 
 
 class EncodedOnce:
