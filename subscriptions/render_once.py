@@ -36,7 +36,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import orjson
-from graphql import ExecutionResult
+from graphql import ExecutionResult, GraphQLObjectType
+from graphql.execution.collect_fields import CollectedFields, FieldDetailsList, collect_subfields
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 T = TypeVar("T")
@@ -159,6 +160,30 @@ class RenderOnceExecutor(StrawberryGraphQLCoreExecutionContext):
         if future is not None:
             return shared.renders.wait(key, future, compute)
         return shared.renders.fill(key, shared.renders.start(key), compute)
+
+    def collect_subfields(self, return_type: GraphQLObjectType,
+                          field_details_list: FieldDetailsList) -> CollectedFields:
+        """graphql-core's memo of sub-selections, keyed by the field nodes themselves.
+
+        graphql-core keys it by the identity of the list of field details, which the root
+        selection rebuilds for every event; and a subscription's per-event executors share
+        the memo (shallow copies). So each event missed it, collected every sub-selection
+        again, and left two entries behind: a subscription's memo grew with every event it
+        delivered. The nodes (and the other parts of a detail) are the document's, the same
+        for every event, so here each sub-selection is collected once per subscription. The
+        entry keeps the list, so no id in its key can be reused while it is kept."""
+        memo = self._relevant_sub_fields
+        key = (return_type, *((id(d.node), id(d.defer_usage), id(d.fragment_variable_values))
+                              for d in field_details_list))
+        cached = memo.get(key)  # type: ignore[call-overload]
+        if cached is not None:
+            return cached[1]
+        if len(memo) >= 1024:  # a bound, whatever a document holds
+            memo.clear()
+        collected = collect_subfields(self.schema, self.fragments, self.variable_values, self.operation,
+                                      return_type, field_details_list, self.hide_suggestions)
+        memo[key] = (field_details_list, collected)  # type: ignore[index]
+        return collected
 
     async def _render_page(self, page: SharedPage, args: tuple[Any, ...], kwargs: dict[str, Any]) -> ExecutionResult:
         """Every event of the page rendered at once (each with its own errors, each shared

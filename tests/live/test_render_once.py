@@ -1,7 +1,7 @@
 """A render shared by a visibility class carries its field errors to every member of the
-class, and a page of events rendered together keeps each event's errors with that event
-(subscriptions/render_once.py). A tiny schema, so the errors are certain and nothing else
-(database, sockets) takes part."""
+class, a page of events rendered together keeps each event's errors with that event, and a
+subscription's executor keeps no more per event it delivers (subscriptions/render_once.py).
+A tiny schema, so the outcome is certain and nothing else (database, sockets) takes part."""
 
 from __future__ import annotations
 
@@ -22,9 +22,15 @@ class Context:
 
 
 @strawberry.type
+class Owner:
+    name: str
+
+
+@strawberry.type
 class Thing:
     name: str
     fails: bool = False
+    owner: Owner | None = None
 
     @strawberry.field
     def broken(self) -> str | None:
@@ -82,3 +88,33 @@ async def test_a_page_keeps_each_events_errors_with_that_event() -> None:
         assert [r.data["things"]["name"] for r in rendered.results] == ["a", "b", "c"]
         assert [bool(r.errors) for r in rendered.results] == [False, True, False]
         assert rendered.results[1].errors[0].extensions == {"code": "TEST"}
+
+
+class Remembering(RenderOnceExecutor):
+    """Keeps the memo of sub-selections its subscription's executors share."""
+
+    memos: list[Any] = []
+
+    def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
+        self.memos.append(self._relevant_sub_fields)
+        return super().execute_operation(*args, **kwargs)
+
+
+async def test_a_subscription_collects_each_sub_selection_once_however_many_events() -> None:
+    renders: SingleFlight[Any] = SingleFlight(256)
+    events = [shared(renders, seq, Thing(name=str(seq), owner=Owner(name="o"))) for seq in range(100)]
+
+    @strawberry.type
+    class Subscription:
+        @strawberry.subscription
+        async def things(self) -> AsyncGenerator[Thing, None]:
+            for event in events:
+                yield event  # type: ignore[misc]
+
+    schema = strawberry.Schema(Query, subscription=Subscription, execution_context_class=Remembering)
+    stream = await schema.subscribe("subscription { things { name owner { name } } }", context_value=Context())
+    delivered = [result.data async for result in stream]  # type: ignore[union-attr]
+    assert delivered[-1] == {"things": {"name": "99", "owner": {"name": "o"}}}
+    assert len(delivered) == 100
+    assert len({id(memo) for memo in Remembering.memos}) == 1  # one memo for the subscription
+    assert len(Remembering.memos[-1]) == 2  # Thing's and Owner's sub-selections, not two per event
