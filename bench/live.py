@@ -25,7 +25,8 @@ What it does:
    (p50 / p99 / max), and the server's CPU time (all its processes, user + system)
    during the writes divided by the deliveries (the writes' own CPU included).
 6. Replay: one more subscriber asks the replay account's timeline from the beginning and
-   is timed until its last event (`--replay-events` of them) arrives.
+   is timed until its last event (`--replay-events` of them) arrives; the server's CPU
+   time for it is printed too (steadier than the wall time on a shared machine).
 
 The client runs in this process; on a small machine it competes with the server for the
 CPU, as real clients on the same host would.
@@ -377,18 +378,20 @@ async def run(args: argparse.Namespace, prepared: Prepared, base: str, pid: int)
         # Replay: from the very beginning of the replay account's timeline.
         replayer = Subscriber(prepared.replay_account, tokens["sales1"])
         await connect(ws_url, replayer)
+        replay_cpu = cpu_seconds(pid)
         began = time.perf_counter()
         listening = asyncio.create_task(listen(replayer, encode_cursor(0)))
         deadline = began + args.drain_seconds * 4
         while len(replayer.received) < prepared.replay_topic_events and time.perf_counter() < deadline:
             await asyncio.sleep(0.01)
         took = (replayer.received[-1][1] - began) if replayer.received else float("nan")
+        replay_cpu = cpu_seconds(pid) - replay_cpu
         listening.cancel()
         await asyncio.gather(listening, return_exceptions=True)
         await replayer.ws.close()
         ids = [entry for entry, _, _ in replayer.received]
         print(f"  replay: {len(ids)} of {prepared.replay_topic_events} events "
-              f"({len(ids) - len(set(ids))} duplicated) in {took:.2f} s")
+              f"({len(ids) - len(set(ids))} duplicated) in {took:.2f} s, server CPU {replay_cpu:.2f} s")
 
 
 async def main_async(args: argparse.Namespace) -> None:

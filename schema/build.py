@@ -81,6 +81,13 @@ class MaskUnexpectedErrors(MaskErrors):
         )
 
 
+def masked(errors: list[GraphQLError]) -> list[GraphQLError]:
+    """`errors` as a client may see them: what the extension does to every result, for the
+    results a websocket sends without going through the extensions (a live page, one
+    message per event: subscriptions/websocket.py)."""
+    return [e if _is_public(e) else MaskUnexpectedErrors().anonymise_error(e) for e in errors]
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         OperationMetrics,  # first: it times everything and sees errors after masking

@@ -17,10 +17,13 @@ from contextvars import ContextVar
 class Progress:
     """The seq of the last event written to the socket (or where the stream started)."""
 
-    __slots__ = ("written", "_in_hand")
+    __slots__ = ("written", "splits_pages", "_in_hand")
 
-    def __init__(self) -> None:
+    def __init__(self, *, splits_pages: bool = False) -> None:
         self.written: int | None = None
+        # The socket sends a rendered page as one message per event, announcing each
+        # (subscriptions/websocket.py); elsewhere streams yield their events one by one.
+        self.splits_pages = splits_pages
         self._in_hand: int | None = None
 
     def starts_after(self, seq: int) -> None:

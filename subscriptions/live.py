@@ -52,6 +52,7 @@ class LiveUpdates:
         self.views: SingleFlight[Any] = SingleFlight(1024)
         self.renders: SingleFlight[Any] = SingleFlight(4096)
         self.encoded = EncodedOnce(1024)
+        self.pages_sent = 0  # batches a websocket sent as one rendered page (websocket.py)
         # The streams' reads take turns below the pool's size and wait out a busy database
         # (patience.py): a loaded database delays events, it does not end streams.
         self.reads = LiveReads(slots=read_slots(db), patience=LIVE_PATIENCE_SECONDS)
@@ -119,5 +120,6 @@ class LiveUpdates:
             "viewsLoaded": self.views.computed, "viewsShared": self.views.shared,
             "rendered": self.renders.computed, "renderedShared": self.renders.shared,
             "encoded": self.encoded.encoded, "encodedShared": self.encoded.shared,
+            "pagesSent": self.pages_sent,
             "busyRetries": self.reads.retries, "busyEnded": self.reads.gave_up,
         }

@@ -14,6 +14,13 @@ per delivery). Now:
   (the schema's executor) runs the selection for the first subscriber with that key,
   document and variables, and hands every other one the same result.
 
+- A batch of several events (a replay page, a burst) is yielded as one `SharedPage` when
+  the socket can split it (subscriptions/websocket.py): its events are rendered together,
+  concurrently, so nested look-ups of the whole page share one loader batch (one statement
+  per kind of row for the page), and the result, a `RenderedPage`, goes to the socket as
+  one message per event without passing through Strawberry's per-result machinery
+  (extension hooks, result conversion, the protocol's message building) once per event.
+
 Anything else (queries, mutations, subscriptions that yield plain objects) executes as
 before. Both caches are small LRUs: entries are needed only while one event is fanned out
 (or one replay page is read by several subscribers at once).
@@ -29,6 +36,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import orjson
+from graphql import ExecutionResult, GraphQLObjectType
+from graphql.execution.collect_fields import CollectedFields, FieldDetailsList, collect_subfields
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 T = TypeVar("T")
@@ -70,6 +79,8 @@ class SingleFlight(Generic[T]):
     async def wait(self, key: Hashable, future: asyncio.Future[T], compute: Callable[[], Awaitable[T]]) -> T:
         """The shared result; computed here after all if whoever was computing it was
         cancelled (its socket went away), so one subscriber leaving never ends another."""
+        if future.done() and not future.cancelled():
+            return future.result()  # most of a class comes after the render: no shield needed
         try:
             return await asyncio.shield(future)
         except asyncio.CancelledError:
@@ -108,11 +119,33 @@ class SharedEvent:
     renders: SingleFlight[Any]
 
 
+@dataclass(frozen=True, slots=True)
+class SharedPage:
+    """Several events of one batch, in seq order, to be rendered and sent together.
+
+    Only yielded to a socket that splits the `RenderedPage` back into one message per
+    event (delivery.Progress.splits_pages); `seqs` say which event each message carries,
+    so the cursor of the last one written stays exact (delivery.py)."""
+
+    seqs: tuple[int, ...]
+    events: tuple[SharedEvent, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedPage:
+    """The `data` of a rendered `SharedPage`: each event's own result, in order."""
+
+    seqs: tuple[int, ...]
+    results: tuple[ExecutionResult, ...]
+
+
 class RenderOnceExecutor(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's executor, rendering a `SharedEvent` once per document and variables."""
 
     def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         shared = self.root_value
+        if isinstance(shared, SharedPage):
+            return self._render_page(shared, args, kwargs)
         if not isinstance(shared, SharedEvent):
             return super().execute_operation(*args, **kwargs)
         key = (shared.key, _document_key(self.operation), _variables_key(self.variable_values))
@@ -128,6 +161,38 @@ class RenderOnceExecutor(StrawberryGraphQLCoreExecutionContext):
             return shared.renders.wait(key, future, compute)
         return shared.renders.fill(key, shared.renders.start(key), compute)
 
+    def collect_subfields(self, return_type: GraphQLObjectType,
+                          field_details_list: FieldDetailsList) -> CollectedFields:
+        """graphql-core's memo of sub-selections, keyed by the field nodes themselves.
+
+        graphql-core keys it by the identity of the list of field details, which the root
+        selection rebuilds for every event; and a subscription's per-event executors share
+        the memo (shallow copies). So each event missed it, collected every sub-selection
+        again, and left two entries behind: a subscription's memo grew with every event it
+        delivered. The nodes (and the other parts of a detail) are the document's, the same
+        for every event, so here each sub-selection is collected once per subscription. The
+        entry keeps the list, so no id in its key can be reused while it is kept."""
+        memo = self._relevant_sub_fields
+        key = (return_type, *((id(d.node), id(d.defer_usage), id(d.fragment_variable_values))
+                              for d in field_details_list))
+        cached = memo.get(key)  # type: ignore[call-overload]
+        if cached is not None:
+            return cached[1]
+        if len(memo) >= 1024:  # a bound, whatever a document holds
+            memo.clear()
+        collected = collect_subfields(self.schema, self.fragments, self.variable_values, self.operation,
+                                      return_type, field_details_list, self.hide_suggestions)
+        memo[key] = (field_details_list, collected)  # type: ignore[index]
+        return collected
+
+    async def _render_page(self, page: SharedPage, args: tuple[Any, ...], kwargs: dict[str, Any]) -> ExecutionResult:
+        """Every event of the page rendered at once (each with its own errors, each shared
+        with the other subscribers of its class as a single event would be)."""
+        renders = [_awaited(self.build_per_event_executor(event).execute_operation(*args, **kwargs))
+                   for event in page.events]
+        results = await asyncio.gather(*renders)
+        return ExecutionResult(RenderedPage(page.seqs, tuple(results)), None)  # type: ignore[arg-type]
+
 
 async def _awaited(value: Any) -> Any:
     return await value if inspect.isawaitable(value) else value
@@ -139,10 +204,24 @@ def _document_key(operation: Any) -> Hashable:
     return (loc.source.body, name) if loc is not None else (id(operation), name)
 
 
+_variables_keys: OrderedDict[int, tuple[Any, bytes]] = OrderedDict()
+
+
 def _variables_key(variables: Any) -> bytes:
-    """The coerced values (graphql-core 3.3 keeps them next to where each came from)."""
+    """The coerced values (graphql-core 3.3 keeps them next to where each came from).
+
+    Every event of a subscription is executed with the same variables object (the per-event
+    executors are copies of the subscription's), so its key is worked out once per
+    subscription, not once per delivery (the entry holds the object: its id is not reused)."""
+    known = _variables_keys.get(id(variables))
+    if known is not None and known[0] is variables:
+        return known[1]
     values = getattr(variables, "coerced", variables)
-    return orjson.dumps(values or {}, option=orjson.OPT_SORT_KEYS, default=str)
+    key = orjson.dumps(values or {}, option=orjson.OPT_SORT_KEYS, default=str)
+    _variables_keys[id(variables)] = (variables, key)
+    while len(_variables_keys) > 4096:
+        _variables_keys.popitem(last=False)
+    return key
 
 
 class EncodedOnce:
@@ -172,11 +251,14 @@ class EncodedOnce:
             self._texts.popitem(last=False)
         return text
 
+    def result_text(self, op_id: object, kind: str, data: object) -> str:
+        """The text of a result message carrying only `data` (a dict)."""
+        return f'{{"id":{orjson.dumps(op_id).decode()},"type":"{kind}","payload":{{"data":{self.data_json(data)}}}}}'
+
     def message(self, message: Mapping[str, Any]) -> str | None:
         """The whole text of a result message carrying only `data`; None for any other."""
         payload = message.get("payload")
         if (message.get("type") not in ("next", "data") or not isinstance(payload, dict)
                 or payload.keys() != {"data"} or not isinstance(payload["data"], dict)):
             return None
-        op_id = orjson.dumps(message.get("id")).decode()
-        return f'{{"id":{op_id},"type":"{message["type"]}","payload":{{"data":{self.data_json(payload["data"])}}}}}'
+        return self.result_text(message.get("id"), message["type"], payload["data"])

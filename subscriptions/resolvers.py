@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable, Iterator
 from typing import Any, TypeVar
 
 import strawberry
@@ -36,7 +36,8 @@ from subscriptions import log as outbox
 from subscriptions.live import LiveUpdates
 from subscriptions.log import decode_cursor
 from subscriptions.patience import DatabaseUnavailable
-from subscriptions.render_once import SharedEvent
+from subscriptions.delivery import Progress
+from subscriptions.render_once import SharedEvent, SharedPage
 
 T = TypeVar("T")
 
@@ -145,6 +146,20 @@ def _shared(live: LiveUpdates, topic: str, visibility: Hashable, event: Any, val
     return SharedEvent(key=(topic, visibility, event.seq), value=value, loaders=loaders, renders=live.renders)
 
 
+def _outgoing(live: LiveUpdates, topic: str, visibility: Hashable, progress: Progress, loaders: Loaders,
+              items: list[tuple[Any, Any]]) -> Iterator[Any]:
+    """What to yield for a batch's (event, value) pairs: one page for a socket that splits
+    pages (render_once.py: rendered together, sent without per-result overhead), else one
+    event at a time, each announced to the progress just before it is handed over."""
+    if progress.splits_pages and len(items) > 1:
+        yield SharedPage(tuple(event.seq for event, _ in items),
+                         tuple(_shared(live, topic, visibility, event, value, loaders) for event, value in items))
+        return
+    for event, value in items:
+        progress.handing_over(event.seq)
+        yield _shared(live, topic, visibility, event, value, loaders)
+
+
 def _change(word: str) -> ChangeKind:
     if word in ADDED_WORDS:
         return ChangeKind.ADDED
@@ -201,17 +216,19 @@ async def timeline_changed(info: Info, record_id: strawberry.ID,
         if record is None:
             raise AccessRevoked()  # the timeline itself is no longer readable
         binned = await _binned(info, events, entries, raw_id)
+        items = []
         for event, entry in zip(events, entries, strict=True):
             if entry is None and event.payload["entryId"] not in binned:
                 continue  # not readable now (or gone): not pushed, not even counted
             entry_type = str(event.payload.get("entryType"))
-            progress.handing_over(event.seq)
-            yield _shared(live, topic, visibility, event, TimelineChangedEvent(
+            items.append((event, TimelineChangedEvent(
                 cursor=event.cursor, change=_timeline_change(event.payload, raw_id), record_id=record_id,
                 entry_id=strawberry.ID(to_global_id(ENTRY_NAMES.get(entry_type, entry_type),
                                                     uuid.UUID(event.payload["entryId"]))),
                 entry=entry,
-            ), loaders)
+            )))
+        for outgoing in _outgoing(live, topic, visibility, progress, loaders, items):
+            yield outgoing
         info.context.drop_loaders()  # rendered: nothing of this batch is held while waiting
 
 
@@ -250,13 +267,12 @@ async def record_changed(info: Info, id: strawberry.ID,
                                          changed_fields=[], record=None)
                 return
             raise AccessRevoked()
-        for event in events:
-            if event.payload.get("change") in ACCESS_WORDS:
-                continue  # who may read it changed, not the record
-            progress.handing_over(event.seq)
-            yield _shared(live, topic, visibility, event, RecordChangedEvent(
-                cursor=event.cursor, change=_change(str(event.payload.get("change"))),
-                changed_fields=[_camel(f) for f in event.payload.get("fields", ())], record=record), loaders)
+        items = [(event, RecordChangedEvent(
+            cursor=event.cursor, change=_change(str(event.payload.get("change"))),
+            changed_fields=[_camel(f) for f in event.payload.get("fields", ())], record=record))
+            for event in events if event.payload.get("change") not in ACCESS_WORDS]  # access: not the record
+        for outgoing in _outgoing(live, topic, visibility, progress, loaders, items):
+            yield outgoing
         info.context.drop_loaders()
 
 
@@ -277,13 +293,15 @@ async def work_list_changed(info: Info, after: str | None = None) -> AsyncGenera
             return await asyncio.gather(*(_maybe_record(loaders, r) for r in raw_ids))
 
         loaders, records = await _class_view(info, live, topic, visibility, batch, load)
+        items = []
         for event, raw, record in zip(events, raw_ids, records, strict=True):
             if raw and record is None:
                 continue
             reason = str(event.payload.get("change") or "CHANGED")
-            progress.handing_over(event.seq)
-            yield _shared(live, topic, visibility, event, WorkListChangedEvent(
-                cursor=event.cursor, change=_change(reason), reason=reason, record=record), loaders)
+            items.append((event, WorkListChangedEvent(
+                cursor=event.cursor, change=_change(reason), reason=reason, record=record)))
+        for outgoing in _outgoing(live, topic, visibility, progress, loaders, items):
+            yield outgoing
         info.context.drop_loaders()
 
 

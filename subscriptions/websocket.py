@@ -42,8 +42,10 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Messag
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
 from graph.rules.errors import ErrorCode
+from schema.build import masked
 from subscriptions import delivery
 from subscriptions.delivery import Progress
+from subscriptions.render_once import RenderedPage
 from subscriptions.streams import SlowConsumer
 
 log = logging.getLogger("relate.live.websocket")
@@ -211,7 +213,7 @@ class CutsOffSlowConsumers:
     @contextlib.contextmanager
     def _tracking(self, op_id: str) -> Iterator[None]:
         """Around an operation's task: its stream reports to this operation's progress."""
-        progress = self.progress[op_id] = Progress()
+        progress = self.progress[op_id] = Progress(splits_pages=True)
         delivery.track(progress)
         try:
             yield
@@ -220,6 +222,11 @@ class CutsOffSlowConsumers:
                 del self.progress[op_id]
 
     async def _send(self, message: Mapping[str, Any]) -> None:
+        payload = message.get("payload")
+        if (message["type"] == self.result_type and isinstance(payload, dict)
+                and isinstance(payload.get("data"), RenderedPage)):
+            await self._send_page(message, payload["data"])
+            return
         try:
             await self.websocket.send_json(message)
         except (Stalled, WebSocketDisconnected):
@@ -230,6 +237,27 @@ class CutsOffSlowConsumers:
             return
         if message["type"] == self.result_type and (progress := self.progress.get(str(message["id"]))):
             progress.message_written()
+
+    async def _send_page(self, message: Mapping[str, Any], page: RenderedPage) -> None:
+        """One message per event of a rendered page, in order, each announced to the
+        operation's progress before it is sent and counted once written (render_once.py)."""
+        op_id = str(message["id"])
+        extensions = message["payload"].get("extensions")
+        live = getattr(getattr(self.view, "app_state", None), "live", None)
+        if live is not None:
+            live.pages_sent += 1
+        progress = self.progress.get(op_id)
+        for seq, result in zip(page.seqs, page.results, strict=True):
+            if progress is not None:
+                progress.handing_over(seq)
+            event: dict[str, Any] = {"data": result.data}
+            if result.errors:
+                event["errors"] = [error.formatted for error in masked(result.errors)]
+            if extensions:
+                event["extensions"] = extensions
+            await self.websocket.send_json({"id": op_id, "type": self.result_type, "payload": event})
+            if progress is not None:
+                progress.message_written()
 
     def _stalled(self) -> None:
         if self.cutting_off is not None:

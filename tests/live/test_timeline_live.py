@@ -8,7 +8,7 @@ import pytest
 
 from tests.live.conftest import TIMELINE_SUB, Connect, account_with_contact, caught_up, live_cursor, task_on, until
 from tests.support.client import Api
-from tests.support.ws import LEGACY_WS, StreamEnded
+from tests.support.ws import LEGACY_WS, TRANSPORT_WS, StreamEnded
 
 
 async def test_task_on_contact_is_pushed_to_the_account_timeline(api: Api, connect: Connect, app: Any) -> None:
@@ -75,6 +75,25 @@ async def test_legacy_graphql_ws_protocol(api: Api, connect: Connect) -> None:
         task = await task_on(api, contact, "Legacy")
         event = (await ws.next(op))["timelineChanged"]
     assert event["entryId"] == task and event["change"] == "ADDED"
+
+
+@pytest.mark.parametrize("protocol", [TRANSPORT_WS, LEGACY_WS])
+async def test_a_replay_page_reaches_the_socket_as_one_message_per_event(
+        api: Api, connect: Connect, app: Any, protocol: str) -> None:
+    """A replay page is rendered as one and split on the socket: each event its own
+    message, in order, with its own cursor, on either protocol."""
+    account, contact = await account_with_contact(api)
+    after = await live_cursor(api)
+    missed = [await task_on(api, contact, f"R{n}") for n in range(3)]  # one replay page of 3
+    await until(lambda: caught_up(app.state.live))
+    pages = app.state.live.pages_sent
+    async with connect("sales2", protocol=protocol) as ws:
+        op = await ws.subscribe(TIMELINE_SUB, {"recordId": account, "after": after})
+        replayed = [(await ws.next(op))["timelineChanged"] for _ in missed]
+    assert [e["entryId"] for e in replayed] == missed
+    assert [e["entry"]["subject"] for e in replayed] == ["R0", "R1", "R2"]
+    assert len({e["cursor"] for e in replayed}) == 3
+    assert app.state.live.pages_sent > pages
 
 
 async def test_unknown_or_unreadable_record_and_bad_cursor_are_typed_errors(api: Api, connect: Connect) -> None:
