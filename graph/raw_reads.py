@@ -16,9 +16,8 @@ keyset pages), then runs them here:
   single statement, its own snapshot under WAL.
 
 Why no transaction: each statement is one snapshot on its own (a single SELECT is atomic
-under READ COMMITTED and under SQLite's WAL). A page and its count are two statements, as
-they were before (they ran in two concurrent sessions, i.e. two snapshots, already); the
-page's rows, the record check and the related users are read by the one page statement.
+under READ COMMITTED and under SQLite's WAL). The page's rows, the record check, the
+related users and, on the timeline, its counts are read by the one page statement.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from graph.models import Activity, Note, Record, TimelineCount, TimelineEntry
+from graph.queries.json_rows import rows_as_json
 from graph.queries.keyset import SortKey
 from graph.queries.paging import PageRequest
 from graph.queries.records import readable_any
@@ -254,6 +255,14 @@ def counts_statement(
         .subquery("counted")
     )
     return select(inner.c.entry_type, inner.c.state, func.count()).group_by(inner.c.entry_type, inner.c.state), cap
+
+
+def counts_column(scope: Scope, record_id: uuid.UUID, flt: TimelineFilter, rollup: str) -> Any:
+    """The counts' statement as one column of another statement (the page's: one round
+    trip for both), its rows as a JSON array (graph/queries/json_rows.py); `tally` them
+    with `counts_statement`'s cap after `json_rows.decoded`."""
+    statement, _ = counts_statement(scope, record_id, flt, rollup)
+    return rows_as_json(statement, "grouped_counts").label("counts")
 
 
 async def timeline_counts(

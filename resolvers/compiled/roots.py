@@ -1,4 +1,4 @@
-"""The supported root fields, each a connection read by one page statement (plus its count).
+"""The supported root fields, each a connection read by one page statement (its count in it).
 
 Arguments are coerced by graphql-core (`get_argument_values`, as execution does) and
 turned into the graph's plain values by the resolvers' own functions (`page_request`,
@@ -20,6 +20,7 @@ from graph import models
 from graph.queries import activities as activity_queries
 from graph.queries import paging
 from graph.queries import timeline as timeline_queries
+from graph.queries.json_rows import decoded
 from graph.queries.keyset import signature
 from graph.queries.paging import PageRequest
 from graph.rules.access import Scope
@@ -188,12 +189,14 @@ class TimelineRoot:
             bounds = PageRequest(first=request.first, last=request.last,
                                  after=list(values[1:1 + len(after)]) if request.after is not None else None,
                                  before=list(values[1 + len(after):]) if request.before is not None else None)
-            statement = timeline_queries.page_statement(scope, record_id, flt, rollup, bounds, *columns.expressions)
+            # With totalCount, the counts ride on the page's statement as one more column
+            # (one round trip for both; the database evaluates them once either way).
+            counts = [timeline_queries.counts_column(scope, record_id, flt, rollup)] if self.wants_total else []
+            statement = timeline_queries.page_statement(scope, record_id, flt, rollup, bounds,
+                                                        *columns.expressions, *counts)
             for target, onclause in columns.joins:
                 statement = statement.outerjoin(target, onclause)
-            if not self.wants_total:
-                return [statement]
-            return [statement, timeline_queries.counts_statement(scope, record_id, flt, rollup)[0]]
+            return [statement]
 
         shape = (id(self), flt, rollup, request.first, request.last, request.after is None, request.before is None)
         found = await reads.reads.fetch_prepared(reads.prepared(shape, scope, [raw_id, *after, *before], build))
@@ -205,7 +208,7 @@ class TimelineRoot:
             cap = self._caps.get((flt, rollup), False)
             if cap is False:
                 cap = self._caps[(flt, rollup)] = timeline_queries.counts_statement(scope, raw_id, flt, rollup)[1]
-            total = timeline_queries.tally(found[1], cap).total
+            total = timeline_queries.tally(decoded(found[0][0][len(columns.labels)]), cap).total
         keys = timeline_queries.KEYS
         return self.project(Page(rows, has_next, has_previous, lambda r: encode_cursor(keys, (r[2], r[1])), total))
 
