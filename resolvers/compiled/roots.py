@@ -190,12 +190,16 @@ class TimelineRoot:
                                  after=list(values[1:1 + len(after)]) if request.after is not None else None,
                                  before=list(values[1 + len(after):]) if request.before is not None else None)
             # With totalCount, the counts ride on the page's statement as one more column
-            # (one round trip for both; the database evaluates them once either way).
-            counts = [timeline_queries.counts_column(scope, record_id, flt, rollup)] if self.wants_total else []
+            # (one round trip for both; the database evaluates them once either way) —
+            # except on EXTENDED, whose page and counts each name their own `tree` CTE.
+            folded = self.wants_total and rollup != "EXTENDED"
+            counts = [timeline_queries.counts_column(scope, record_id, flt, rollup)] if folded else []
             statement = timeline_queries.page_statement(scope, record_id, flt, rollup, bounds,
                                                         *columns.expressions, *counts)
             for target, onclause in columns.joins:
                 statement = statement.outerjoin(target, onclause)
+            if self.wants_total and not folded:
+                return [statement, timeline_queries.counts_statement(scope, record_id, flt, rollup)[0]]
             return [statement]
 
         shape = (id(self), flt, rollup, request.first, request.last, request.after is None, request.before is None)
@@ -208,7 +212,8 @@ class TimelineRoot:
             cap = self._caps.get((flt, rollup), False)
             if cap is False:
                 cap = self._caps[(flt, rollup)] = timeline_queries.counts_statement(scope, raw_id, flt, rollup)[1]
-            total = timeline_queries.tally(decoded(found[0][0][len(columns.labels)]), cap).total
+            groups = found[1] if len(found) > 1 else decoded(found[0][0][len(columns.labels)])
+            total = timeline_queries.tally(groups, cap).total
         keys = timeline_queries.KEYS
         return self.project(Page(rows, has_next, has_previous, lambda r: encode_cursor(keys, (r[2], r[1])), total))
 
