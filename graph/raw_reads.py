@@ -104,7 +104,10 @@ class RawReads:
                                            escape_names=True, _no_postcompile=True)
         if entry.expands:
             expanded = compiled._process_parameters_for_postcompile(params)
-            sql, names, binds = expanded.statement, expanded.positiontup, expanded.processors
+            # The expanded state's processors are only those of the expanded (IN) values;
+            # every other parameter keeps its own (uuids on SQLite, UTC datetimes).
+            sql, names = expanded.statement, expanded.positiontup
+            binds = {**compiled._bind_processors, **expanded.processors}
             params = expanded.parameters
         else:
             sql, names, binds = compiled.string, compiled.positiontup, compiled._bind_processors

@@ -281,6 +281,9 @@ PLAIN = """query($owner: ID!, $first: Int!) { activities(filter: {ownerIds: [$ow
   orderBy: [{field: CREATED_ON, direction: ASC}], first: $first) { nodes { id type subject state createdOn
   description owner { ... on User { id fullName } } createdBy { ... on User { id fullName } } }
   pageInfo { hasNextPage endCursor } edges { cursor } } }"""
+# A list filter (an expanding IN) next to a datetime bound: each keeps its own bind processor.
+FILTERED = """query($id: ID!) { timeline(recordId: $id, first: 5,
+  filter: {types: [TASK, PHONE_CALL], until: "2100-01-01T00:00:00Z"}) { totalCount nodes { ... on Activity { id } } } }"""
 UNSUPPORTED = """query($id: ID!) { timeline(recordId: $id, first: 5) { nodes { ... on Activity { id
   regarding { id name } } } } }"""
 
@@ -294,7 +297,7 @@ async def test_the_bench_pages_cost_a_fixed_number_of_statements(
     client, middleware = compiled
     world = await build_world(api, db, org)
     pages = [(ROLLUP, {"id": world.account}, 2), (PLAIN, {"owner": world.users["sales2"], "first": 1}, 2),
-             (PLAIN, {"owner": world.users["sales2"], "first": 60}, 2)]
+             (PLAIN, {"owner": world.users["sales2"], "first": 60}, 2), (FILTERED, {"id": world.account}, 2)]
     for query, variables, expected in pages:
         case = Case("", "sales1", query, variables, None)
         for _ in range(2):  # Strawberry validates it first; then the raw connection opens
