@@ -40,13 +40,6 @@ JSON = b"application/json"
 PLACEHOLDER = "compiled-reads-token"
 
 
-def _count_statement(_sql: str) -> None:
-    """Raw statements count in the per-request SQL metric like the engine's do."""
-    scope = request_scope.current()
-    if scope is not None:
-        scope.sql_statements += 1
-
-
 class CompiledReads:
     """See the module docstring."""
 
@@ -69,7 +62,7 @@ class CompiledReads:
             if not self.reads.available:
                 self.enabled = False
                 return None
-            self.reads.on_statement.append(_count_statement)
+            self.reads.on_statement.append(request_scope.count_statement)
             self.planner = Planner(self.schema, self.schema.validated_documents, self.reads,
                                    max_cost=self.settings.max_cost,
                                    default_page_size=self.settings.default_page_size)

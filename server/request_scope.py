@@ -52,6 +52,14 @@ def current() -> RequestScope | None:
     return _current.get()
 
 
+def count_statement(_sql: str) -> None:
+    """A statement sent on a raw driver connection (no SQLAlchemy engine events) counts in
+    the request's SQL metric like the engine's do."""
+    scope = _current.get()
+    if scope is not None:
+        scope.sql_statements += 1
+
+
 def current_request_id() -> str | None:
     scope = _current.get()
     return scope.request_id if scope else None

@@ -10,9 +10,10 @@ authentication every request makes anyway, with the head added, and the viewer i
 goes on to the view (a miss costs what a request always cost). On PostgreSQL it is that
 lookup reduced to user, stamp and head on a small pool of its own (no ORM session: no
 BEGIN and ROLLBACK round trips, no statement built per request), with or without an
-entry; the viewer is the one this process built for that user and stamp (every change
-to a user's details, roles, teams or units bumps the stamp), and only a viewer not seen
-yet takes the full lookup. A hit does no GraphQL work at all and says `X-Relate-Cache: hit`.
+entry, for every token this process has seen; the viewer is the one this process built
+for that user and stamp (every change to a user's details, roles, teams or units bumps
+the stamp). A token not seen yet takes the full lookup instead, which builds its viewer,
+so a request counts one authentication statement either way. A hit does no GraphQL work at all and says `X-Relate-Cache: hit`.
 
 Why this is never stale (DESIGN §5: every committed change writes outbox rows in its own
 transaction — activities and notes on no timeline too, graph/commands/timeline_index.py;
@@ -48,13 +49,14 @@ from typing import Any
 import asyncpg
 import orjson
 from graphql import GraphQLSchema
-from sqlalchemy import case, func, select, text
+from sqlalchemy import case, func, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graph.db import Database
 from graph.models import OrgSettings, OutboxEvent, User
 from graph.queries.principals import Viewer, token_lookup, viewer_for
 from graph.rules.tokens import token_digest
+from server import request_scope
 from server.asgi_body import read_body, replay
 from server.auth import bearer_token
 from server.cacheable import Request, cached_roots_only, read_request, reviewed_roots
@@ -154,17 +156,18 @@ class LeanProbe:
     async def _open(self) -> asyncpg.Pool:
         async with self._opening:
             if self._pool is None:
-                async with self.db.reader.connect() as conn:
-                    path = await conn.scalar(text("SHOW search_path"))
                 url = self.db.reader.url.set(drivername="postgresql").render_as_string(hide_password=False)
+                settings = {"search_path": self.db.schema} if self.db.schema else {}
                 self._pool = await asyncpg.create_pool(url, min_size=1, max_size=self.size, reset=_keep,
-                                                       server_settings={"search_path": str(path)})
+                                                       server_settings=settings)
             return self._pool
 
     async def __call__(self, token: str) -> Probe | None:
         pool = self._pool or await self._open()
         args = list(self.args)
         args[self.token_at] = token_digest(token)
+        for observe in (request_scope.count_statement, *self.db.statement_listeners):
+            observe(self.sql)  # counted like every other statement of the request
         row = await pool.fetchrow(self.sql, *args)
         if row is None:
             return None
@@ -246,6 +249,7 @@ class ResponseCache:
         self._lean: LeanProbe | None = None
         # Viewers seen, by (user, stamp): what the scope cache of graph/queries/principals.py keeps.
         self._viewers: dict[tuple[uuid.UUID, int], Viewer] = {}
+        self._tokens: set[str] = set()  # digests of tokens whose viewer is in `_viewers`
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self.roots or scope["method"] not in ("GET", "POST"):
@@ -296,8 +300,13 @@ class ResponseCache:
                 return self._remember(identity)
             probe = identity and Probe(identity.viewer.user.id, identity.stamp, identity.head, identity.pending)
         else:
-            # With or without an entry: the lean statement, and the viewer this process
-            # built for that user and stamp (the full lookup only for one not seen yet).
+            # A token this process has not seen yet takes the full lookup, which builds
+            # its viewer: one statement either way, so a request costs the same statements
+            # the first time as after. Else the lean statement, and the viewer this process
+            # built for that user and stamp (the full lookup only if the stamp moved on).
+            digest = token_digest(token)
+            if entry is None and digest not in self._tokens:
+                return self._remember(await identify(db, token), digest)
             self._lean = self._lean or LeanProbe(db)
             probe = await self._lean(token)
             known = self._viewers.get((probe.user_id, probe.stamp)) if probe else None
@@ -314,11 +323,15 @@ class ResponseCache:
         self.entries.miss(key)
         return self._remember(identity or await identify(db, token))
 
-    def _remember(self, identity: Identity | None) -> Identity | None:
+    def _remember(self, identity: Identity | None, digest: str | None = None) -> Identity | None:
         if identity is not None:
             if len(self._viewers) > 10_000:
                 self._viewers.clear()
             self._viewers[(identity.viewer.user.id, identity.stamp)] = identity.viewer
+            if digest is not None:
+                if len(self._tokens) > 10_000:
+                    self._tokens.clear()
+                self._tokens.add(digest)
         return identity
 
     def forget_before(self, head: int | None) -> None:
