@@ -13,6 +13,7 @@ from typing import Any
 from graph.db import Database
 from graph.rules.access import Depth
 from tests.support.client import Api
+from tests.support.filter_world import account_names
 from tests.support.org import Org
 from tests.support.record_factories import account, add_custom_role
 from tests.support.sql_counter import SqlCounter
@@ -32,10 +33,7 @@ async def define(api: Api, record_type: str, name: str, type_: str, **more: Any)
 
 async def names(api: Api, where: dict[str, Any] | None, flt: dict[str, Any] | None = None, *,
                 as_: str = "admin") -> list[str]:
-    data = await api(ACCOUNTS, {"w": where, "f": flt}, as_=as_)
-    found = sorted(e["node"]["name"] for e in data["accounts"]["edges"])
-    assert data["accounts"]["totalCount"] == len(found)
-    return found
+    return await account_names(api, ACCOUNTS, where, flt, as_=as_)
 
 
 async def test_r_qry_2_custom_field_conditions_never_show_what_the_viewer_may_not_read(

@@ -14,6 +14,7 @@ from graph.queries.filters import MAX_DEPTH
 from graph.rules.access import Depth
 from tests.support.client import Api
 from tests.support import databases
+from tests.support.filter_world import account_names
 from tests.support.org import Org
 from tests.support.record_factories import account, add_custom_role
 from tests.support.sql_counter import SqlCounter
@@ -29,10 +30,7 @@ def settings(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 async def names(api: Api, where: dict[str, Any] | None, flt: dict[str, Any] | None = None, *,
                 as_: str = "admin") -> list[str]:
-    data = await api(ACCOUNTS, {"w": where, "f": flt}, as_=as_)
-    found = sorted(e["node"]["name"] for e in data["accounts"]["edges"])
-    assert data["accounts"]["totalCount"] == len(found)
-    return found
+    return await account_names(api, ACCOUNTS, where, flt, as_=as_)
 
 
 async def test_r_qry_1_older_filter_fields_and_where_hold_together(api: Api) -> None:

@@ -35,6 +35,7 @@ from tests.live.conftest import TIMELINE_SUB
 from tests.support.client import Api
 from tests.support.databases import PostgresRun
 from tests.support.org import build_org
+from tests.support.processes import stop
 from tests.support.ws import GraphQLWs, free_port, ws_connect
 
 pytestmark = pytest.mark.services
@@ -152,12 +153,7 @@ def server_process(port: int, env: dict[str, str], log: Path) -> Iterator[subpro
         try:
             yield process
         finally:
-            process.terminate()
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
+            stop(process)
 
 
 async def wait_ready(base: str) -> None:

@@ -32,6 +32,7 @@ from tests.perf.test_scale_out import missing, wait_ready
 from tests.support.databases import PostgresRun
 from tests.support.databases import test_settings as app_settings
 from tests.support.org import Org
+from tests.support.processes import stop
 from tests.support.ws import free_port
 
 BROADCAST_URL = os.environ.get("RELATE_TEST_BROADCAST_URL")
@@ -64,19 +65,10 @@ async def two_servers(env: dict[str, str], tmp_path: Path) -> AsyncIterator[list
             process = subprocess.Popen(
                 [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-            stack.callback(_stop, process)
+            stack.callback(stop, process)
             bases.append(f"http://127.0.0.1:{port}")
             await wait_ready(bases[-1], process, log)
         yield bases
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(10)
 
 
 async def alternate(bases: list[str], token: str, requests: int) -> Counter[tuple[int, int]]:

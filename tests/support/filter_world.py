@@ -432,3 +432,13 @@ def _is_operators(value: Mapping[str, Any]) -> bool:
 
 def dumps(flt: Any) -> str:
     return json.dumps(flt, default=str, sort_keys=True)
+
+
+async def account_names(api: Any, query: str, where: dict[str, Any] | None,
+                        flt: dict[str, Any] | None = None, *, as_: str = "admin") -> list[str]:
+    """The names an accounts query (variables `w` and `f`) lists for a viewer, sorted, after
+    checking that its totalCount counts exactly those."""
+    data = await api(query, {"w": where, "f": flt}, as_=as_)
+    found = sorted(e["node"]["name"] for e in data["accounts"]["edges"])
+    assert data["accounts"]["totalCount"] == len(found)
+    return found
