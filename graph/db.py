@@ -44,7 +44,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -70,6 +71,20 @@ class WritesBusy(Exception):
         self.retry_after = max(1, math.ceil(waited))
         super().__init__(f"the database is busy with other writes; retry in {self.retry_after} s")
         self.extensions = {"code": "UNAVAILABLE", "retryAfter": self.retry_after}
+
+
+BUSY_WORDS = ("database is locked", "database is busy", "too many clients", "remaining connection slots")
+
+
+def is_busy(error: BaseException) -> bool:
+    """The database is overloaded or briefly unreachable, not refusing this statement."""
+    if isinstance(error, (PoolTimeout, WritesBusy)):
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, OperationalError):
+        return any(word in str(error).lower() for word in BUSY_WORDS)
+    return isinstance(error, (ConnectionError, TimeoutError))
 
 
 async def _to_the_end(step: Awaitable[T]) -> T:

@@ -30,13 +30,13 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graph.commands import scheduled_send as sends
-from graph.db import Database
+from graph.db import Database, is_busy
 from graph.mail import OutgoingEmail, RecordingSender, Sender, SmtpSender, SmtpSettings
 from graph.models import utcnow
 from subscriptions.waiting import woken, within
@@ -62,6 +62,7 @@ class MailSettings(BaseSettings):
     from_address: str = "relate@localhost"
     message_id_domain: str = "relate.localhost"
     poll_seconds: float = 5.0
+    busy_retry_seconds: float = 1.0
     batch_size: int = 50
     lease_seconds: float = 300.0
     max_attempts: int = 8
@@ -92,6 +93,8 @@ class Scheduler:
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.defaults = sends.MailDefaults(self.settings.from_address, self.settings.message_id_domain)
         self.sent_total = 0
+        # The last run met a busy database and stopped early: the loop comes back sooner.
+        self.put_off = False
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
         self._progress = asyncio.Condition()
@@ -139,13 +142,27 @@ class Scheduler:
                 log.exception("scheduled send run failed")
             if self.stopping.is_set():
                 break
-            await woken(self._wake, self.settings.poll_seconds)
+            await woken(self._wake, self.settings.busy_retry_seconds if self.put_off else self.settings.poll_seconds)
             self._wake.clear()
 
     async def run_once(self) -> int:
-        """Send everything due now; returns how many this process sent."""
+        """Send everything due now; returns how many this process sent.
+
+        A busy database (another process's writes, an exhausted pool) puts the rest of the
+        run off rather than failing it: what was sent is counted, what was not stays
+        PENDING_SEND, and the loop tries again after `busy_retry_seconds`. A relay pass
+        does the same; only a database refusing a statement is an error."""
+        sent = 0
         async with self._lock:
-            sent = await (self._run_exactly_once() if self.sender.exactly_once else self._run_claimed())
+            self.put_off = False
+            try:
+                async for count in (self._run_exactly_once() if self.sender.exactly_once else self._run_claimed()):
+                    sent += count
+            except Exception as error:
+                if not is_busy(error):
+                    raise
+                self.put_off = True
+                log.warning("scheduled send put off after %d sent, the database is busy: %s", sent, error)
         async with self._progress:
             self.sent_total += sent
             self._progress.notify_all()
@@ -162,8 +179,8 @@ class Scheduler:
         async with self.db.read() as session:
             return await sends.any_due(session, now)
 
-    async def _run_exactly_once(self) -> int:
-        total = 0
+    async def _run_exactly_once(self) -> AsyncIterator[int]:
+        """Each batch commits on its own; yields how many each sent."""
         while True:
             now = self.clock()
             if not await self._due(now):
@@ -171,13 +188,12 @@ class Scheduler:
             async with self.db.unit_of_work() as session:
                 sent = await sends.send_due_exactly_once(session, self.sender.send, now,
                                                          self.settings.batch_size, self.defaults)
-            total += sent
+            yield sent
             if sent < self.settings.batch_size or self.stopping.is_set():
                 break
-        return total
 
-    async def _run_claimed(self) -> int:
-        total = 0
+    async def _run_claimed(self) -> AsyncIterator[int]:
+        """Claims a batch, then delivers and records each email; yields 1 per email sent."""
         lease = timedelta(seconds=self.settings.lease_seconds)
         while True:
             now = self.clock()
@@ -187,10 +203,9 @@ class Scheduler:
                 ids = await sends.claim(session, now, self.worker, lease, self.settings.batch_size)
                 messages = await sends.outgoing(session, ids, self.defaults)
             for message in messages:
-                total += await self._deliver(message)
+                yield await self._deliver(message)
             if len(ids) < self.settings.batch_size or self.stopping.is_set():
                 break
-        return total
 
     async def _deliver(self, message: OutgoingEmail) -> int:
         try:

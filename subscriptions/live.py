@@ -19,7 +19,7 @@ from subscriptions.broker import Doorbell, open_broker
 from subscriptions.dispatcher import Dispatcher
 from subscriptions.log import LogEvent
 from subscriptions.relay import Relay
-from subscriptions.patience import LIVE_PATIENCE_SECONDS, LiveReads, is_busy, read_slots
+from subscriptions.patience import LIVE_PATIENCE_SECONDS, LiveReads, read_slots
 from subscriptions.render_once import EncodedOnce, SingleFlight
 from subscriptions.retention import Sweeper
 from subscriptions.streams import topic_batches

@@ -26,10 +26,8 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from graphql import GraphQLError
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from graph.db import Database, WritesBusy
+from graph.db import Database, is_busy
 from graph.rules.errors import ErrorCode
 from subscriptions import delivery
 from subscriptions.log import encode_cursor
@@ -40,20 +38,6 @@ log = logging.getLogger("relate.live.patience")
 # Longer than the pool's own wait for a connection (30 s) would be pointless: a database
 # busy for a minute is down, and the client is better told so with its cursor.
 LIVE_PATIENCE_SECONDS = 30.0
-BUSY_WORDS = ("database is locked", "database is busy", "too many clients", "remaining connection slots")
-
-
-def is_busy(error: BaseException) -> bool:
-    """The database is overloaded or briefly unreachable, not refusing this statement."""
-    if isinstance(error, (PoolTimeout, WritesBusy)):
-        return True
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return True
-    if isinstance(error, OperationalError):
-        return any(word in str(error).lower() for word in BUSY_WORDS)
-    return isinstance(error, (ConnectionError, TimeoutError))
-
-
 class DatabaseUnavailable(GraphQLError):
     """The stream could not read the database for `patience` seconds: resume from `cursor`."""
 

@@ -25,9 +25,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import BigInteger, bindparam, func, select, text, update
 
-from graph.db import Database
+from graph.db import Database, is_busy
 from graph.models import OutboxEvent
-from subscriptions.patience import is_busy
 from subscriptions.waiting import woken
 
 log = logging.getLogger("relate.live.relay")
