@@ -215,7 +215,7 @@ def stored_value(definition: FieldDefinition, value: Any) -> Any:
         return _choice(definition, text) if kind == "CHOICE" else text
     if kind == "NUMBER":
         if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_NUMBER:
-            raise ValueError(f"must be a whole number of at most 2^53 in size")
+            raise ValueError("must be a whole number of at most 2^53 in size")
         return value
     if kind == "DECIMAL":
         return _decimal(value)
