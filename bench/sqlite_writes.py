@@ -33,6 +33,8 @@ from pathlib import Path
 
 import httpx
 
+from bench.processes import free_port, relate, served
+
 ROOT = Path(__file__).resolve().parents[1]
 CREATE_TASK = "mutation($input: CreateTaskInput!) { createTask(input: $input) { errors { code } task { id } } }"
 VARIANTS = {"queue": {}, "no-queue": {"RELATE_SQLITE_WRITE_WAIT_SECONDS": "0"}}
@@ -52,7 +54,6 @@ class Result:
         failed = ", ".join(f"{code} {n}" for code, n in sorted(self.failures.items())) or "none"
         return (f"{self.variant:9} {len(ordered):7} {p50:9.1f} {p99:9.1f} {ordered[-1]:9.1f} "
                 f"{slow:8.1f} %  failures: {failed}")
-
 
 
 @contextlib.contextmanager

@@ -129,7 +129,7 @@ async def test_r_qry_2_custom_field_walkthrough(api: Api, db: Database) -> None:
     renamed = await api.ok("updateCustomField", {"id": tier["id"], "label": "Service level"}, FIELD)
     assert (await api(labels))["accounts"]["edges"][0]["node"]["customField"] == {"label": "Service level"}
     assert (renamed["field"]["label"], renamed["field"]["version"]) == ("Service level", 2)
-    data = await api(f'query($id: ID!) {{ node(id: $id) {{ ... on Account {{ customField(name: "tier") {{ label }} }} }} }}',
+    data = await api('query($id: ID!) { node(id: $id) { ... on Account { customField(name: "tier") { label } } } }',
                      {"id": acme["id"]})
     assert data["node"]["customField"] == {"label": "Service level"}
     again = await imported(api, "more.csv", csv_bytes(["Name", "Service Level"], [["Golf", "Silver"]]),

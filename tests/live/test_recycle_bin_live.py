@@ -3,7 +3,6 @@ showed the entry and to the record's own subscribers; restoring says ADDED again
 
 from __future__ import annotations
 
-from typing import Any
 
 import pytest
 
