@@ -63,7 +63,7 @@ async def test_r_qry_2_custom_field_walkthrough(api: Api, db: Database) -> None:
     # 1. An administrator defines four fields of different types on accounts.
     tier = await define(api, "tier", "Customer tier", "CHOICE", choices=["Gold", "Silver", "Bronze"])
     seats = await define(api, "seats", "Seats", "NUMBER")
-    renewal = await define(api, "renewal", "Renewal date", "DATE")
+    await define(api, "renewal", "Renewal date", "DATE")
     await define(api, "partner", "Partner", "BOOLEAN")
     assert (tier["type"], tier["choices"], tier["sortable"], tier["version"]) == (
         "CHOICE", ["Gold", "Silver", "Bronze"], True, 1)
