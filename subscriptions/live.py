@@ -12,7 +12,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from graph.db import Database
+from graph.db import Database, is_busy
 from graph.queries.principals import Viewer
 from server.settings import Settings
 from subscriptions.broker import Doorbell, open_broker
