@@ -20,6 +20,7 @@ from subscriptions.dispatcher import Dispatcher
 from subscriptions.log import LogEvent
 from subscriptions.relay import Relay
 from subscriptions.patience import LIVE_PATIENCE_SECONDS, LiveReads, read_slots
+from subscriptions.page_projection import Plans
 from subscriptions.render_once import EncodedOnce, SingleFlight
 from subscriptions.retention import Sweeper
 from subscriptions.streams import topic_batches
@@ -52,6 +53,8 @@ class LiveUpdates:
         self.views: SingleFlight[Any] = SingleFlight(1024)
         self.renders: SingleFlight[Any] = SingleFlight(4096)
         self.encoded = EncodedOnce(1024)
+        # How a page of events is rendered in one pass, per subscription document (page_projection.py).
+        self.plans = Plans()
         self.pages_sent = 0  # batches a websocket sent as one rendered page (websocket.py)
         # The streams' reads take turns below the pool's size and wait out a busy database
         # (patience.py): a loaded database delays events, it does not end streams.
@@ -121,5 +124,6 @@ class LiveUpdates:
             "rendered": self.renders.computed, "renderedShared": self.renders.shared,
             "encoded": self.encoded.encoded, "encodedShared": self.encoded.shared,
             "pagesSent": self.pages_sent,
+            "pagesProjected": self.plans.projected, "pagesExecuted": self.plans.fell_back,
             "busyRetries": self.reads.retries, "busyEnded": self.reads.gave_up,
         }

@@ -90,13 +90,17 @@ async def page_after(db: Database, after: int, limit: int) -> list[LogEvent]:
 
 
 async def topic_page_after(db: Database, topic: str, after: int, limit: int) -> list[LogEvent]:
-    """The next events of one topic: what a resuming subscriber replays."""
+    """The next events of one topic: what a resuming subscriber replays.
+
+    A range of the (topic, seq) index (the relay copies each event's seq onto its topic
+    rows), then each event by its primary key: a page costs its own rows, not the topic's."""
     async with db.read() as session:
         rows = (await session.execute(
             select(*_COLUMNS)
-            .join(EventTopic, EventTopic.event_id == OutboxEvent.id)
-            .where(EventTopic.topic == topic, OutboxEvent.seq > after)
-            .order_by(OutboxEvent.seq)
+            .select_from(EventTopic)
+            .join(OutboxEvent, OutboxEvent.id == EventTopic.event_id)
+            .where(EventTopic.topic == topic, EventTopic.seq > after)
+            .order_by(EventTopic.seq)
             .limit(limit)
         )).all()
     return [_event(r, (topic,)) for r in rows]

@@ -6,7 +6,9 @@ skipped forever by a reader going by id. So one relay at a time (a transaction-s
 advisory lock, per schema, across every process) stamps `seq = max(seq) + n` on the rows
 it can see with `seq IS NULL`, ordered by id. Rows of a transaction still open are
 invisible and get stamped by a later pass, after the rows that committed before them:
-every pass rescans `seq IS NULL`, so a late committer is never skipped.
+every pass rescans `seq IS NULL`, so a late committer is never skipped. The same pass
+copies each stamped seq onto the event's topic rows (`event_topics.seq`), so a replay of
+one topic reads a range of the (topic, seq) index (subscriptions/log.py).
 
 On SQLite writers are serialised (BEGIN IMMEDIATE), so when the relay holds the write
 lock every row it sees is committed and id order is commit order; the same statements
@@ -23,10 +25,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, bindparam, func, select, text, update
+from sqlalchemy import BigInteger, Update, bindparam, func, select, text, update
 
 from graph.db import Database, is_busy
-from graph.models import OutboxEvent
+from graph.models import EventTopic, OutboxEvent
 from subscriptions.waiting import woken
 
 log = logging.getLogger("relate.live.relay")
@@ -35,6 +37,7 @@ log = logging.getLogger("relate.live.relay")
 # tenants sharing one database do not wait on each other.
 LOCK_KEY = 0x52454C41  # "RELA"
 _events = OutboxEvent.__table__
+_topics = EventTopic.__table__
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,20 @@ async def stamp_pending(db: Database, batch: int) -> Stamped:
             .values(seq=bindparam("base", base, type_=BigInteger) + pending.c.rn)
         )
         count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+        if count:
+            await session.execute(_copy_seq_to_topics(base))
     return Stamped(count, base + count)
+
+
+def _copy_seq_to_topics(base: int) -> Update:
+    """The topic rows of the events just stamped (every seq above `base`: this pass holds
+    the stamping turn) take their event's seq."""
+    stamped = select(_events.c.id).where(_events.c.seq > bindparam("base", base, type_=BigInteger))
+    return (
+        update(_topics)
+        .where(_topics.c.event_id.in_(stamped))
+        .values(seq=select(_events.c.seq).where(_events.c.id == _topics.c.event_id).scalar_subquery())
+    )
 
 
 class Relay:

@@ -20,6 +20,8 @@ per delivery). Now:
   per kind of row for the page), and the result, a `RenderedPage`, goes to the socket as
   one message per event without passing through Strawberry's per-result machinery
   (extension hooks, result conversion, the protocol's message building) once per event.
+  When the document allows, the page is built by one projection pass instead of one
+  graphql-core execution per event (subscriptions/page_projection.py).
 
 Anything else (queries, mutations, subscriptions that yield plain objects) executes as
 before. Both caches are small LRUs: entries are needed only while one event is fanned out
@@ -39,6 +41,8 @@ import orjson
 from graphql import ExecutionResult, GraphQLObjectType
 from graphql.execution.collect_fields import CollectedFields, FieldDetailsList, collect_subfields
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from subscriptions.page_projection import Plans
 
 T = TypeVar("T")
 
@@ -129,6 +133,7 @@ class SharedPage:
 
     seqs: tuple[int, ...]
     events: tuple[SharedEvent, ...]
+    plans: Plans | None = None  # rendered by projection when its document allows (page_projection.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,11 +192,59 @@ class RenderOnceExecutor(StrawberryGraphQLCoreExecutionContext):
 
     async def _render_page(self, page: SharedPage, args: tuple[Any, ...], kwargs: dict[str, Any]) -> ExecutionResult:
         """Every event of the page rendered at once (each with its own errors, each shared
-        with the other subscribers of its class as a single event would be)."""
-        renders = [_awaited(self.build_per_event_executor(event).execute_operation(*args, **kwargs))
-                   for event in page.events]
-        results = await asyncio.gather(*renders)
+        with the other subscribers of its class as a single event would be): by projection
+        when the document allows, else executed by graphql-core."""
+        results = await self._project_page(page)
+        if results is None:
+            renders = [_awaited(self.build_per_event_executor(event).execute_operation(*args, **kwargs))
+                       for event in page.events]
+            results = list(await asyncio.gather(*renders))
         return ExecutionResult(RenderedPage(page.seqs, tuple(results)), None)  # type: ignore[arg-type]
+
+    async def _project_page(self, page: SharedPage) -> list[ExecutionResult] | None:
+        """The page's results by one projection pass (page_projection.py); None: execute
+        instead. Each event's result is shared with its class as `execute_operation` shares
+        it: the events nobody is rendering are claimed before the first await, so the other
+        subscribers of the class wait for this render rather than make their own."""
+        plans = page.plans
+        if plans is None or not page.events:
+            return None
+        loaders, renders = page.events[0].loaders, page.events[0].renders
+        if any(event.loaders is not loaders or event.renders is not renders for event in page.events):
+            return None
+        document = (_document_key(self.operation), _variables_key(self.variable_values))
+        plan = plans.get(document, self)
+        if plan is None:
+            plans.fell_back += 1
+            return None
+        keys = [(event.key, *document) for event in page.events]
+        futures: list[asyncio.Future[Any]] = []
+        mine: list[int] = []
+        for index, key in enumerate(keys):
+            future = renders.get(key)
+            if future is None:
+                future = renders.start(key)
+                mine.append(index)
+            futures.append(future)
+        try:
+            if mine:
+                self.context_value.use_loaders(loaders)
+                data = await plan.render([page.events[index].value for index in mine], self.context_value)
+                for index, rendered in zip(mine, data, strict=True):
+                    futures[index].set_result(ExecutionResult(rendered, None))
+        except BaseException as error:
+            for index in mine:  # nobody may reuse them: whoever waits renders for itself
+                renders.forget(keys[index], futures[index])
+                futures[index].cancel()
+            if not isinstance(error, Exception):
+                raise
+            plans.fell_back += 1  # Abandoned, or a resolver failed: graphql-core gives the errors
+            return None
+        others = await asyncio.gather(*(asyncio.shield(f) for f in futures), return_exceptions=True)
+        if any(isinstance(result, BaseException) for result in others):
+            return None  # another socket's render failed or went away: execute as it would
+        plans.projected += 1
+        return list(others)  # type: ignore[arg-type]
 
 
 async def _awaited(value: Any) -> Any:

@@ -153,7 +153,8 @@ def _outgoing(live: LiveUpdates, topic: str, visibility: Hashable, progress: Pro
     event at a time, each announced to the progress just before it is handed over."""
     if progress.splits_pages and len(items) > 1:
         yield SharedPage(tuple(event.seq for event, _ in items),
-                         tuple(_shared(live, topic, visibility, event, value, loaders) for event, value in items))
+                         tuple(_shared(live, topic, visibility, event, value, loaders) for event, value in items),
+                         live.plans)
         return
     for event, value in items:
         progress.handing_over(event.seq)

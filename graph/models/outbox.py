@@ -2,7 +2,9 @@
 
 `id` orders inserts; `seq` is the public, gap-free cursor stamped after commit by the
 relay (on SQLite the rowid already is commit order). `event_topics` lets a subscriber
-replay one topic (`timeline:<id>`, `record:<id>`, `worklist:<user>`) by an index scan.
+replay one topic (`timeline:<id>`, `record:<id>`, `worklist:<user>`) by an index scan:
+each topic row carries its event's seq (copied by the relay when it stamps the event, in
+the same transaction), so a page after a cursor is a range of the (topic, seq) index.
 """
 
 from __future__ import annotations
@@ -31,12 +33,13 @@ class OutboxEvent(Base):
 
 class EventTopic(Base):
     __tablename__ = "event_topics"
-    __table_args__ = (Index(None, "topic", "event_id"),)
+    __table_args__ = (Index("ix_event_topics_topic_seq", "topic", "seq"),)
 
     event_id: Mapped[int] = mapped_column(
         BIG_ID, ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
     )
     topic: Mapped[str] = mapped_column(String(80), primary_key=True)
+    seq: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class IdempotencyKey(Base):
