@@ -28,6 +28,7 @@ from graph.rules import mail as mail_rules
 from graph.rules import tracking as tracking_rules
 from graph.rules.access import Scope
 from graph.rules.errors import DomainError, ErrorCode, Problem, not_found
+from graph.rules.rollup import PARTY_TIMELINE_TYPES
 
 RECORD_PARTY_TYPES = frozenset({"CONTACT", "LEAD", "ACCOUNT"})
 PRINCIPAL_PARTY_TYPES = frozenset({"USER", "TEAM"})
@@ -197,7 +198,9 @@ async def insert_activity(
     await write_parties(session, row, draft.parties)
     await session.flush()
     remember(session, scope.user_id, f"create:{draft.activity_type}", client_mutation_id, row.id, now)
-    await timeline_index.sync(session, [row.id], now, scope.user_id)
+    on_timelines = [p.party_id for p in draft.parties
+                    if p.party_id is not None and p.party_type in PARTY_TIMELINE_TYPES]
+    await timeline_index.sync_new(session, row, on_timelines, now, scope.user_id)
     return row
 
 

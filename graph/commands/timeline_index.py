@@ -80,6 +80,24 @@ async def sync(
         await _sync_batch(session, chunk + followers, now, actor_id, quiet=frozenset(followers))
 
 
+async def sync_new(
+    session: AsyncSession, activity: Activity, party_ids: Sequence[uuid.UUID], now: datetime,
+    actor_id: uuid.UUID | None,
+) -> None:
+    """Index an activity inserted in this transaction, from the row in hand.
+
+    `sync` reads back what it compares with: the activity, its notes, its parties and its
+    index rows. A new activity has no notes and no index rows yet, and its facts are the
+    row just written and `party_ids` (its parties of the kinds that put it on a
+    timeline, in the order written), so four of `sync`'s reads would only confirm that.
+    Same rows, counts and event; `tests/unit/test_timeline_index.py` re-syncs created
+    activities through `sync` and checks that nothing changes."""
+    fact = EntryFacts(activity.id, activity.id, None, activity.type, activity.state, activity.owner_id,
+                      activity.owning_business_unit_id, timeline_date(activity.created_on, activity.sent_on),
+                      activity.regarding_id, tuple(party_ids))
+    await _sync_batch(session, [activity.id], now, actor_id, known=({activity.id: fact}, []))
+
+
 async def forget(
     session: AsyncSession, entry_ids: Iterable[uuid.UUID], now: datetime, actor_id: uuid.UUID | None,
 ) -> None:
@@ -105,21 +123,14 @@ async def record_moved(session: AsyncSession, record_id: uuid.UUID, now: datetim
 async def _sync_batch(
     session: AsyncSession, ids: Sequence[uuid.UUID], now: datetime, actor_id: uuid.UUID | None,
     quiet: frozenset[uuid.UUID] = frozenset(), gone: bool = False,
+    known: tuple[dict[uuid.UUID, EntryFacts], list[dict[str, object]]] | None = None,
 ) -> None:
     """Write the difference for `ids`; entries in `quiet` (notes that merely follow their
     activity) publish an event only when their rows changed; `gone` entries show nowhere
-    (their facts are still read: a personal entry's event names its owner)."""
-    facts = await _facts(session, ids)
+    (their facts are still read: a personal entry's event names its owner). `known` gives
+    the facts and the existing index rows instead of reading them (`sync_new`)."""
+    facts, old_rows = known if known is not None else (await _facts(session, ids), await _index_rows(session, ids))
     parent_of, binned = await _parents(session, () if gone else facts.values())
-    old_rows = [
-        dict(r._mapping) for r in await session.execute(
-            select(TimelineEntry.id, TimelineEntry.record_id, TimelineEntry.entry_id,
-                   TimelineEntry.entry_type, TimelineEntry.state, TimelineEntry.owner_id,
-                   TimelineEntry.owning_business_unit_id, TimelineEntry.relation,
-                   TimelineEntry.sort_key, TimelineEntry.activity_id, TimelineEntry.note_id)
-            .where(TimelineEntry.entry_id.in_(ids))
-        )
-    ]
     old_by_entry: dict[uuid.UUID, list[dict[str, object]]] = {}
     for row in old_rows:
         old_by_entry.setdefault(row["entry_id"], []).append(row)  # type: ignore[arg-type]
@@ -169,6 +180,18 @@ async def _sync_batch(
         await session.execute(insert(TimelineEntry), to_insert)
     await apply_counts(session, deltas)
     await publish(session, events, actor_id, now)
+
+
+async def _index_rows(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[dict[str, object]]:
+    return [
+        dict(r._mapping) for r in await session.execute(
+            select(TimelineEntry.id, TimelineEntry.record_id, TimelineEntry.entry_id,
+                   TimelineEntry.entry_type, TimelineEntry.state, TimelineEntry.owner_id,
+                   TimelineEntry.owning_business_unit_id, TimelineEntry.relation,
+                   TimelineEntry.sort_key, TimelineEntry.activity_id, TimelineEntry.note_id)
+            .where(TimelineEntry.entry_id.in_(ids))
+        )
+    ]
 
 
 async def _facts(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, EntryFacts]:

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ScalarSelect, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.models import OutboxEvent, Record, Webhook, WebhookDelivery
@@ -39,8 +39,13 @@ async def active_webhook_ids(session: AsyncSession) -> list[uuid.UUID]:
     return list(await session.scalars(select(Webhook.id).where(Webhook.active.is_(True))))
 
 
+def head_seq_query() -> ScalarSelect[int]:
+    """The highest stamped seq (0 on an empty log), to compare with in a statement."""
+    return select(func.coalesce(func.max(OutboxEvent.seq), 0)).scalar_subquery()
+
+
 async def head_seq(session: AsyncSession) -> int:
-    return int(await session.scalar(select(func.coalesce(func.max(OutboxEvent.seq), 0))) or 0)
+    return int(await session.scalar(select(head_seq_query())) or 0)
 
 
 async def backlog(session: AsyncSession) -> dict[uuid.UUID, int]:

@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select
 
 from bench.datagen import TimelineShape, load_timeline
 from graph.commands import timeline_index
+from graph.commands.activities import PartyRef, create_activity
 from graph.commands.stamps import stamp_new
 from graph.db import Database
 from graph.models import (
@@ -32,6 +33,7 @@ from graph.models import (
     TimelineEntry,
     utcnow,
 )
+from graph.queries.principals import viewer_for_token
 from graph.rules.rollup import DIRECT, RELATED
 from tests.support.org import Org
 
@@ -289,3 +291,49 @@ async def test_bulk_loaded_rows_are_exactly_what_sync_writes(db: Database, org: 
         await timeline_index.sync(session, activity_ids, utcnow(), None)
     assert await index_rows(db) == before_rows
     assert await kept_counts(db) == before_counts == await grouped_counts(db)
+
+
+async def test_a_created_activity_is_indexed_exactly_as_sync_indexes_it(db: Database, org: Org) -> None:
+    """`create_activity` indexes from the row in hand (`timeline_index.sync_new`) instead of
+    reading it back: the same rows, counts and ADDED event as the reading `sync`, whatever
+    the regarding record and parties (users, addresses, repeats, records rolled up)."""
+    w = World(db, org)
+    chooser = random.Random(11)
+    accounts = [await w.account(f"A{i}") for i in range(3)]
+    contacts = [await w.contact(f"C{i}", chooser.choice([*accounts, None])) for i in range(5)]
+    lead = w._owned(Lead(name="Lee", state="OPEN"))
+    deal = w._owned(Opportunity(name="Deal", state="OPEN", customer_id=accounts[0]))
+    await w.add(lead, deal)
+    records = ([("ACCOUNT", a) for a in accounts] + [("CONTACT", c) for c in contacts]
+               + [("LEAD", lead.id), ("OPPORTUNITY", deal.id)])
+    async with db.read() as session:
+        scope = (await viewer_for_token(session, org.tokens["manager"])).scope  # type: ignore[union-attr]
+    created = []
+    async with db.unit_of_work() as session:
+        for i in range(12):
+            parties = [PartyRef(chooser.choice(["TO", "CC", "FROM"]), kind, rid)
+                       for kind, rid in chooser.sample(records[:-1], chooser.randrange(4))]
+            parties += [PartyRef("TO", "USER", w.user)] if i % 3 == 0 else []
+            parties += [PartyRef("CC", address="someone@example.test")] if i % 4 == 0 else []
+            parties += parties[:1] if i % 5 == 0 else []  # the same party twice
+            regarding = chooser.choice([*(rid for _, rid in records), None])
+            row = await create_activity(session, scope, "TASK", {"subject": f"T{i}"}, utcnow(),
+                                        regarding_id=regarding, parties=parties)
+            created.append(row.id)
+    rows, counts = await index_rows(db), await kept_counts(db)
+    first_events = {entry: (await events_about(db, entry))[-1] for entry in created}
+    assert sum(len(e["addedTo"]) for e in first_events.values()) > len(created)  # most show somewhere
+
+    async with db.unit_of_work() as session:
+        await timeline_index.sync(session, created, utcnow(), None)
+    assert await index_rows(db) == rows
+    assert await kept_counts(db) == counts == await grouped_counts(db)
+
+    # From scratch through the reading path: the same ADDED event, field for field.
+    async with db.unit_of_work() as session:
+        await timeline_index.forget(session, created, utcnow(), None)
+    async with db.unit_of_work() as session:
+        await timeline_index.sync(session, created, utcnow(), None)
+    assert await index_rows(db) == rows and await kept_counts(db) == counts
+    for entry in created:
+        assert (await events_about(db, entry))[-1] == first_events[entry]
