@@ -71,6 +71,14 @@ class Node:
     non_null: bool = False
 
     def complete(self, value: Any, run: Run) -> Any:
+        if value is None:
+            if self.non_null:
+                raise Abandoned  # graphql-core nulls the parent and adds an error: let it
+            return None
+        return self.complete_value(value, run)
+
+    def complete_value(self, value: Any, run: Run) -> Any:
+        """Complete a value that is not None."""
         raise NotImplementedError
 
 
@@ -79,11 +87,7 @@ class Leaf(Node):
         self.serialize = serialize
         self.non_null = non_null
 
-    def complete(self, value: Any, run: Run) -> Any:
-        if value is None:
-            if self.non_null:
-                raise Abandoned
-            return None
+    def complete_value(self, value: Any, run: Run) -> Any:
         serialized = self.serialize(value)
         if serialized is None or serialized is Undefined:
             raise Abandoned
@@ -95,11 +99,7 @@ class ListOf(Node):
         self.item = item
         self.non_null = non_null
 
-    def complete(self, value: Any, run: Run) -> Any:
-        if value is None:
-            if self.non_null:
-                raise Abandoned
-            return None
+    def complete_value(self, value: Any, run: Run) -> Any:
         if isinstance(value, (str, bytes, dict)):
             raise Abandoned
         completed: list[Any] = []
@@ -123,11 +123,7 @@ class ObjectOf(Node):
         self.per_type = per_type
         self.non_null = non_null
 
-    def complete(self, value: Any, run: Run) -> Any:
-        if value is None:
-            if self.non_null:
-                raise Abandoned
-            return None
+    def complete_value(self, value: Any, run: Run) -> Any:
         definition = getattr(type(value), "__strawberry_definition__", None)
         fields = self.per_type.get(definition.name) if definition is not None else None
         if fields is None:
