@@ -210,6 +210,17 @@ async def answered(api: Api, world: FilterWorld, viewer: str, entity: str, flt: 
     return [_ids(body["data"]["list"]), body["data"]["list"]["totalCount"]]
 
 
+def drawn_rates(world: FilterWorld, run_seed: int, entities: tuple[str, ...], cases: int = 600) -> tuple[float, float]:
+    """How often the generator's filters find rows and hold a custom condition, over more
+    cases than a run sends (answered in Python, no requests): what the few sent happen to
+    be says little (a quarter of 120 once found rows for 27; 10 of 60 held custom fields).
+    Over 600, six worlds gave 36-49 % finding rows and 46-51 % with custom fields."""
+    drawn = draw_cases(world, cases, run_seed + 1, entities)
+    found_rows = sum(bool(expected(world, viewer, entity, flt)) for viewer, entity, flt in drawn)
+    custom = sum("custom_fields" in dumps(flt) for _, _, flt in drawn)
+    return found_rows / len(drawn), custom / len(drawn)
+
+
 def _ids(connection: dict[str, Any]) -> set[str]:
     return {e["node"]["id"] for e in connection["edges"]}
 
@@ -229,9 +240,9 @@ async def test_r_qry_1_every_filter_returns_exactly_the_readable_rows_python_fin
         assert got[0] == want, f"RELATE_FILTER_SEED={run_seed} {viewer} {entity} {dumps(flt)}"
         assert all(n == len(want) for n in got[1:]), f"counts {got[1:]} != {len(want)}: {viewer} {entity} {dumps(flt)}"
         matched += bool(want)
-    # The generated filters are not all trivially empty. How many find something depends on
-    # the drawn world (a quarter was once too many: 27 of 120), so the bar is an eighth.
-    assert matched >= count // 8, f"RELATE_FILTER_SEED={run_seed}: {matched} of {count} found rows"
+    assert matched, f"RELATE_FILTER_SEED={run_seed}: no case found a row"
+    found_rows, _ = drawn_rates(world, run_seed, TOP_LEVEL)
+    assert found_rows >= 1 / 5, f"RELATE_FILTER_SEED={run_seed}: {found_rows:.0%} of the filters find rows"
 
 
 @pytest.mark.slow(20)
@@ -251,6 +262,9 @@ async def test_r_qry_2_custom_fields_in_where_with_and_or_not_return_exactly_the
         assert got[1] == len(want), f"totalCount {got[1]} != {len(want)}: {viewer} {entity} {dumps(flt)}"
         matched += bool(want)
         with_custom += "custom_fields" in dumps(flt)
-    # Most cases hold a custom condition, and not all find nothing (two of seven viewers read little).
-    assert with_custom >= count // 4 and matched >= count // 8, \
-        f"RELATE_FILTER_SEED={run_seed}: {with_custom} with custom fields, {matched} found rows, of {count}"
+    assert with_custom and matched, f"RELATE_FILTER_SEED={run_seed}: {with_custom} custom, {matched} found"
+    # Many filters hold a custom condition, and not all find nothing (two of seven viewers
+    # read little).
+    found_rows, custom = drawn_rates(world, run_seed, ("ACCOUNT", "CONTACT"))
+    assert custom >= 1 / 5 and found_rows >= 1 / 5, \
+        f"RELATE_FILTER_SEED={run_seed}: {custom:.0%} with custom fields, {found_rows:.0%} find rows"
