@@ -86,10 +86,11 @@ async def sync_new(
 ) -> None:
     """Index an activity inserted in this transaction, from the row in hand.
 
-    `sync` reads back what it compares with: the activity, its notes, its parties and its
-    index rows. A new activity has no notes and no index rows yet, and its facts are the
-    row just written and `party_ids` (its parties of the kinds that put it on a
-    timeline, in the order written), so four of `sync`'s reads would only confirm that.
+    `sync` reads back what it compares with: the notes on the activity (twice), the
+    activity, its parties and its index rows. A new activity has no notes and no index rows
+    yet, and its facts are the row just written and `party_ids` (its parties of the kinds
+    that put it on a timeline, in the order written), so those five reads would only
+    confirm that.
     Same rows, counts and event; `tests/unit/test_timeline_index.py` re-syncs created
     activities through `sync` and checks that nothing changes."""
     fact = EntryFacts(activity.id, activity.id, None, activity.type, activity.state, activity.owner_id,
