@@ -43,7 +43,8 @@ from graphql import (
 )
 from graphql.execution.collect_fields import FieldDetailsList, collect_fields
 
-ALLOWED_DIRECTIVES = frozenset({"include", "skip"})
+# The directives the compiled read path plans are the ones a page projection plans.
+from resolvers.compiled.plan import ALLOWED_DIRECTIVES
 
 
 class Unsupported(Exception):
