@@ -10,9 +10,16 @@ requests. Printed per database: p50, p99, req/s, SQL statements per request, CPU
 request (this process — client, app and SQLite's thread — plus, on PostgreSQL, the
 backends of its database), the 1M/10k p50 ratio (goal ≤ 1.3), and how long generation took.
 
+Each database is served twice, by the same app with and without its compiled read path
+(`compiled_reads`, docs/compiled-reads.md): `executed` is the page executed field by
+field by Strawberry, as before the compiled path existed; `compiled` is what Relate serves
+by default. Both answer the same query against the same rows, alternated, so the rows of
+one run are the before and after of that change on this machine, at this moment.
+
     python -m bench.timeline                       # SQLite, 10k and 1M
     python -m bench.timeline --database-url postgresql://user@host:5432/db
     python -m bench.timeline --sizes 10000 100000 --requests 200
+    python -m bench.timeline --paths compiled      # the default path only
 """
 
 from __future__ import annotations
@@ -59,9 +66,13 @@ GOAL_RATIO = 1.3
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE", "SET ")
 
 
+PATHS = {"executed": False, "compiled": True}  # label -> Settings.compiled_reads
+
+
 @dataclass
 class Result:
     database: str
+    path: str
     activities: int
     entries: int
     load_seconds: float
@@ -126,12 +137,18 @@ class StatementCounter:
         if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
             self.count += 1
 
+    def _raw(self, statement: str) -> None:
+        self._seen(None, None, statement)
+
     def __enter__(self) -> StatementCounter:
         for engine in self.db.engines:
             event.listen(engine.sync_engine, "before_cursor_execute", self._seen)
+        # The compiled read path sends its statements on a raw connection (graph/raw_reads.py).
+        self.db.statement_listeners.append(self._raw)
         return self
 
     def __exit__(self, *_: Any) -> None:
+        self.db.statement_listeners.remove(self._raw)
         for engine in self.db.engines:
             event.remove(engine.sync_engine, "before_cursor_execute", self._seen)
 
@@ -139,15 +156,15 @@ class StatementCounter:
 class Target:
     """One loaded database served by the real app, answering the timeline query."""
 
-    def __init__(self, name: str, db: Database, activities: int, entries: int, load_seconds: float,
+    def __init__(self, name: str, path: str, db: Database, activities: int, entries: int, load_seconds: float,
                  record_id: str, token: str) -> None:
-        self.name, self.db, self.activities, self.entries = name, db, activities, entries
+        self.name, self.path, self.db, self.activities, self.entries = name, path, db, activities, entries
         self.load_seconds = load_seconds
         self.body = {"query": QUERY, "variables": {"id": record_id}}
         self.headers = {"Authorization": f"Bearer {token}"}
         # The response cache would answer every repeat of the same query from memory: this
         # measures the query itself, so it is off.
-        settings = Settings(database_url=db.url, response_cache_entries=0)
+        settings = Settings(database_url=db.url, response_cache_entries=0, compiled_reads=PATHS[path])
         self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(settings, db=db)),
                                         base_url="http://bench")
         self.timings: list[float] = []
@@ -179,25 +196,29 @@ class Target:
             if statement.lstrip().upper().startswith("SELECT") or statement.lstrip().upper().startswith("WITH"):
                 sent.append((statement, parameters))
 
+        raw: list[str] = []  # the compiled path's, sent on a raw connection: shown without a plan
         for engine in self.db.engines:
             event.listen(engine.sync_engine, "before_cursor_execute", keep)
+        self.db.statement_listeners.append(raw.append)
         try:
             await self.once()
         finally:
+            self.db.statement_listeners.remove(raw.append)
             for engine in self.db.engines:
                 event.remove(engine.sync_engine, "before_cursor_execute", keep)
         prefix = "EXPLAIN QUERY PLAN " if self.db.is_sqlite else "EXPLAIN (ANALYZE, BUFFERS) "
-        lines = [f"--- plans at {self.activities:,} activities ({self.name})"]
+        lines = [f"--- plans at {self.activities:,} activities ({self.name}, {self.path})"]
         async with self.db.writer.connect() as conn:
             for statement, parameters in sent:
                 lines.append(" ".join(statement.split())[:160] + " …")
                 for row in await conn.exec_driver_sql(prefix + statement, parameters):
                     lines.append(("    " + " ".join(str(v) for v in row))[:200])
+        lines.extend(" ".join(statement.split())[:160] + " … (raw connection)" for statement in raw)
         return "\n".join(lines)
 
     def result(self) -> Result:
         total = sum(self.timings)
-        return Result(self.name, self.activities, self.entries, self.load_seconds,
+        return Result(self.name, self.path, self.activities, self.entries, self.load_seconds,
                       statistics.median(self.timings) * 1000, percentile(self.timings, 0.99) * 1000,
                       len(self.timings) / total, self.statements / len(self.timings),
                       1000 * self.cpu_seconds / len(self.timings))
@@ -208,7 +229,8 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-async def load(name: str, db: Database, activities: int, args: argparse.Namespace) -> Target:
+async def load(name: str, db: Database, activities: int, args: argparse.Namespace) -> list[Target]:
+    """One database of `activities`, and a target per read path serving it."""
     settings = Settings(database_url=db.url)
     users, token = await organisation(db, settings)
     started = time.perf_counter()
@@ -222,8 +244,8 @@ async def load(name: str, db: Database, activities: int, args: argparse.Namespac
     load_seconds = time.perf_counter() - started
     print(f"  {name}: {activities:,} activities, {loaded.entries:,} index rows in {load_seconds:.0f} s",
           file=sys.stderr)
-    return Target(name, db, activities, loaded.entries, load_seconds,
-                  to_global_id("Account", loaded.account_id), token)
+    return [Target(name, path, db, activities, loaded.entries, load_seconds,
+                   to_global_id("Account", loaded.account_id), token) for path in args.paths]
 
 
 async def compare(targets: list[Target], args: argparse.Namespace) -> list[Result]:
@@ -245,20 +267,20 @@ async def compare(targets: list[Target], args: argparse.Namespace) -> list[Resul
 
 
 def table(results: list[Result]) -> str:
-    lines = [f"{'database':<11}{'activities':>12}{'index rows':>12}{'load s':>8}{'p50 ms':>9}{'p99 ms':>9}"
+    lines = [f"{'database':<11}{'path':<10}{'activities':>12}{'index rows':>12}{'load s':>8}{'p50 ms':>9}{'p99 ms':>9}"
              f"{'req/s':>8}{'SQL/req':>9}{'CPU ms':>8}"]
     for r in results:
-        lines.append(f"{r.database:<11}{r.activities:>12,}{r.entries:>12,}{r.load_seconds:>8.0f}{r.p50_ms:>9.2f}"
+        lines.append(f"{r.database:<11}{r.path:<10}{r.activities:>12,}{r.entries:>12,}{r.load_seconds:>8.0f}{r.p50_ms:>9.2f}"
                      f"{r.p99_ms:>9.2f}{r.per_second:>8.0f}{r.statements:>9.1f}{r.cpu_ms:>8.2f}")
-    by_db: dict[str, list[Result]] = {}
+    by_db: dict[tuple[str, str], list[Result]] = {}
     for r in results:
-        by_db.setdefault(r.database, []).append(r)
-    for name, rows in by_db.items():
+        by_db.setdefault((r.database, r.path), []).append(r)
+    for (database, path), rows in by_db.items():
         if len(rows) >= 2:
             small, large = min(rows, key=lambda r: r.activities), max(rows, key=lambda r: r.activities)
             ratio = large.p50_ms / small.p50_ms
             verdict = "ok" if ratio <= GOAL_RATIO else "MISSED"
-            lines.append(f"{name}: p50 {large.activities:,} / {small.activities:,} = {ratio:.2f} "
+            lines.append(f"{database} {path}: p50 {large.activities:,} / {small.activities:,} = {ratio:.2f} "
                          f"(goal <= {GOAL_RATIO}: {verdict})")
     return "\n".join(lines)
 
@@ -272,8 +294,8 @@ async def main(args: argparse.Namespace) -> None:
         kinds = [k for k in kinds if k[0] == args.only]
     for name, open_database in kinds:
         async with AsyncExitStack() as stack:
-            targets = [await load(name, await stack.enter_async_context(open_database()), size, args)
-                       for size in args.sizes]
+            targets = [target for size in args.sizes
+                       for target in await load(name, await stack.enter_async_context(open_database()), size, args)]
             results.extend(await compare(targets, args))
     print(f"\nRELATED timeline, first page of 50 with owner and createdBy, totalCount; "
           f"{args.requests} sequential requests per size after {args.warmup} warm-up, sizes alternated; "
@@ -289,6 +311,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--database-url", help="also run on this PostgreSQL (a schema of its own, dropped after)")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], help="run one database only")
+    parser.add_argument("--paths", nargs="+", choices=list(PATHS), default=list(PATHS),
+                        help="which read paths serve the page (default both: before and after the compiled path)")
     parser.add_argument("--explain", action="store_true", help="print the plan of each statement of a request")
     parser.add_argument("--no-events", dest="events", action="store_false",
                         help="skip the outbox rows the commands would also write (faster loading)")
